@@ -125,25 +125,65 @@ type Compute func() (value []byte, cacheable bool, err error)
 
 // Do runs fn at most once at a time per key in this process: concurrent
 // callers with the same key wait and share its outcome (joined reports
-// that this caller did). A cacheable value is stored in every tier before
-// the waiters are released.
+// that this caller did not compute). A cacheable value is stored in every
+// tier before the waiters are released.
+//
+// When the remote tier is a Leaser, Do also de-duplicates across
+// processes: it takes the key's lease and computes, or waits for the
+// process holding it and returns its value (joined). Any failure of the
+// remote tier only means computing locally; it never fails Do.
 func (c *Cache) Do(ctx context.Context, key Key, fn Compute) (value []byte, joined bool, err error) {
-	type outcome struct {
-		value     []byte
-		cacheable bool
-	}
 	executed := false
 	v, err, _ := c.flight.Do(string(key[:]), func() (any, error) {
 		executed = true
-		val, ok, err := fn()
-		if err == nil && ok {
-			c.Set(ctx, []Entry{{Key: key, Value: val}})
-		}
-		return outcome{val, ok}, err
+		return c.compute(ctx, key, fn)
 	})
-	if !executed {
+	o, _ := v.(outcome)
+	joined = !executed || o.remote
+	if joined {
 		c.stats.Join()
 	}
-	o, _ := v.(outcome)
-	return o.value, !executed, err
+	return o.value, joined, err
+}
+
+// outcome is what one computation in Do produced.
+type outcome struct {
+	value     []byte
+	cacheable bool
+	remote    bool // another process computed it
+}
+
+// compute runs fn for Do, under the remote tier's lease when it has one.
+func (c *Cache) compute(ctx context.Context, key Key, fn Compute) (outcome, error) {
+	leaser, ok := c.remote.(Leaser)
+	if !ok {
+		val, cacheable, err := fn()
+		if err == nil && cacheable {
+			c.Set(ctx, []Entry{{Key: key, Value: val}})
+		}
+		return outcome{value: val, cacheable: cacheable}, err
+	}
+	val, done, lerr := leaser.Lease(ctx, key)
+	if lerr == nil && done == nil && val != nil {
+		_ = c.mem.Set(ctx, []Entry{{Key: key, Value: val}})
+		return outcome{value: val, cacheable: true, remote: true}, nil
+	}
+	if lerr != nil || done == nil {
+		// The remote tier cannot arbitrate: compute here, store as usual.
+		val, cacheable, err := fn()
+		if err == nil && cacheable {
+			c.Set(ctx, []Entry{{Key: key, Value: val}})
+		}
+		return outcome{value: val, cacheable: cacheable}, err
+	}
+	// We hold the lease. Release it however fn ends, even by panic, so
+	// that other processes do not wait for a lease nobody renews.
+	var published []byte
+	defer func() { done(published) }()
+	val, cacheable, err := fn()
+	if err == nil && cacheable {
+		_ = c.mem.Set(ctx, []Entry{{Key: key, Value: val}})
+		published = val
+	}
+	return outcome{value: val, cacheable: cacheable}, err
 }
