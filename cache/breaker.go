@@ -31,8 +31,8 @@ type callOutcome int
 
 const (
 	callOK      callOutcome = iota // Redis answered
-	callFailed                 // Redis failed or timed out
-	callNeutral                // the caller gave up first; says nothing about Redis
+	callFailed                     // Redis failed or timed out
+	callNeutral                    // the caller gave up first; says nothing about Redis
 )
 
 // breaker opens after threshold consecutive failures, bypasses Redis for
