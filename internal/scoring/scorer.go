@@ -641,13 +641,14 @@ func (s *Scorer) safePrepare(j *job) (p preparedTask) {
 
 // assemble turns an item's plan and its jobs' outcomes into a Result.
 func (s *Scorer) assemble(it *item, b *batch) Result {
-	r := Result{Key: it.key.Hex()}
+	r := Result{}
 	if it.req != nil {
 		r.ID = it.req.ID
 	}
 	if it.err != nil {
 		return s.failed(r, it, it.err)
 	}
+	r.Key = it.key.Hex()
 	if it.job >= 0 {
 		j := b.jobs[it.job]
 		r.Verifier = j.info.id

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/referee/referee/internal/server"
+	"github.com/referee/referee/openapi"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, rest, err := parseConfig("referee serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", rest)
+	}
+	logger := newLogger(cfg, stderr)
+	logger.Info("referee starting", append([]any{"version", version}, cfg.Effective()...)...)
+	if cfg.CitationAllowPrivate {
+		logger.Warn("!!! REFEREE_CITATION_ALLOW_PRIVATE is on: live citation fetches may reach loopback and private addresses. This is for tests only; never run it in production. !!!")
+	}
+	a, err := newApp(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	docs, err := openapi.Docs()
+	if err != nil {
+		return err
+	}
+	e := server.New(server.Config{
+		Scorer:       a.scorer,
+		Registry:     a.registry,
+		Metrics:      a.metrics,
+		Logger:       logger,
+		APIKeys:      cfg.APIKeys,
+		MaxBody:      cfg.MaxBody,
+		MaxBatch:     cfg.MaxBatch,
+		Dependencies: a.dependencies,
+		OpenAPI:      openapi.Spec,
+		Docs:         docs,
+		Validator:    a.validator,
+		Version:      version,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "verifiers", a.registry.Names())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish within the grace period.
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

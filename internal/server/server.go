@@ -1,0 +1,397 @@
+// Package server is referee's HTTP API: echo routes, middleware and the one
+// error handler that turns every error into RFC 9457 problem details.
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/referee/referee/internal/metrics"
+	"github.com/referee/referee/internal/problem"
+	"github.com/referee/referee/internal/scoring"
+	"github.com/referee/referee/internal/validation"
+	"github.com/referee/referee/rubric"
+	"github.com/referee/referee/verifiers"
+)
+
+// Dependency is something /readyz reports on. Status returns "ok",
+// "degraded" (scoring goes on without it) or "down" (the service cannot
+// score), with a human detail.
+type Dependency struct {
+	Name   string
+	Status func(ctx context.Context) (state, detail string)
+}
+
+// Config configures the HTTP API.
+type Config struct {
+	Scorer   *scoring.Scorer
+	Registry *verifiers.Registry
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+	// APIKeys, when non-empty, are required as "Authorization: Bearer KEY"
+	// on every /v1 route and its /score aliases.
+	APIKeys []string
+	// MaxBody bounds a request body in bytes.
+	MaxBody int64
+	// MaxBatch bounds the items of a batch.
+	MaxBatch int
+	// Dependencies are reported by /readyz.
+	Dependencies []Dependency
+	// OpenAPI is the spec served at /openapi.yaml; Docs the page at /docs.
+	OpenAPI []byte
+	Docs    []byte
+	// Validator validates request structs (shared with the scoring flow).
+	Validator *validation.Validator
+	// Version is reported by /healthz.
+	Version string
+	// RetryAfter is the Retry-After value sent with 503 (seconds).
+	RetryAfter int
+}
+
+// Server holds the handlers' state.
+type Server struct {
+	cfg       Config
+	keys      [][32]byte
+	validator *validation.Validator
+	bufs      sync.Pool
+}
+
+// New returns the echo instance serving the API.
+func New(cfg Config) *echo.Echo {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 1
+	}
+	if cfg.Validator == nil {
+		cfg.Validator = validation.New()
+	}
+	s := &Server{cfg: cfg, validator: cfg.Validator}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	for _, k := range cfg.APIKeys {
+		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Validator = s.validator
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.observe, s.recoverPanics)
+
+	auth := s.requireKey
+	e.POST("/v1/score", s.score, auth)
+	e.POST("/score", s.score, auth)
+	e.POST("/v1/score/batch", s.scoreBatch, auth)
+	e.POST("/score/batch", s.scoreBatch, auth)
+	e.GET("/v1/verifiers", s.listVerifiers, auth)
+	e.GET("/v1/rubrics", s.listRubrics, auth)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{})))
+	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", cfg.OpenAPI) })
+	e.GET("/docs", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, cfg.Docs) })
+	e.RouteNotFound("/*", func(c echo.Context) error {
+		return problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no route %s %s; see /docs", c.Request().Method, c.Request().URL.Path))
+	})
+	return e
+}
+
+// observe records metrics and a debug log line for every request.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || route == "/*" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		d := time.Since(start)
+		s.cfg.Metrics.Request(route, c.Request().Method, status, d)
+		if s.cfg.Logger.Enabled(c.Request().Context(), slog.LevelDebug) {
+			s.cfg.Logger.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "elapsed", d)
+		}
+		return nil
+	}
+}
+
+// recoverPanics turns a handler panic into a 500 problem; the process lives on.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.cfg.Logger.Error("handler panicked", "path", c.Request().URL.Path, "panic", fmt.Sprint(r))
+				err = fmt.Errorf("handler panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
+	if len(s.keys) == 0 {
+		return next
+	}
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if ok {
+			// Comparing fixed-size digests in constant time hides both the
+			// key's content and its length; every key is compared.
+			sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+			match := 0
+			for _, k := range s.keys {
+				match |= subtle.ConstantTimeCompare(sum[:], k[:])
+			}
+			if match == 1 {
+				return next(c)
+			}
+		}
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="referee"`)
+		return problem.New(http.StatusUnauthorized, "unauthorized", "Unauthorized", "send Authorization: Bearer <API key>")
+	}
+}
+
+// handleError is echo's HTTPErrorHandler: every error becomes problem+json.
+// Echo's default would turn wrapped errors into 500s.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var d problem.Details
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		d = fromEcho(he)
+	} else {
+		d = problem.From(err)
+	}
+	if d.Status >= 500 && d.Status != http.StatusServiceUnavailable {
+		s.cfg.Logger.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	if d.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(s.cfg.RetryAfter))
+	}
+	writeProblem(c, d)
+}
+
+func writeProblem(c echo.Context, d problem.Details) {
+	b, _ := json.Marshal(d)
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(d.Status)
+		return
+	}
+	_ = c.Blob(d.Status, "application/problem+json", b)
+}
+
+func fromEcho(he *echo.HTTPError) problem.Details {
+	msg := fmt.Sprint(he.Message)
+	title := http.StatusText(he.Code)
+	typ := strings.ToLower(strings.ReplaceAll(title, " ", "-"))
+	if title == "" {
+		title, typ = "Error", "error"
+	}
+	return problem.Details{Type: problem.TypeBase + typ, Title: title, Status: he.Code, Detail: msg}
+}
+
+// readBody reads a JSON body within the size limit into a pooled buffer.
+func (s *Server) readBody(c echo.Context) (*bytes.Buffer, error) {
+	req := c.Request()
+	ct := req.Header.Get(echo.HeaderContentType)
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			fmt.Sprintf("Content-Type is %q; send application/json", ct))
+	}
+	if req.ContentLength > s.cfg.MaxBody {
+		return nil, tooLarge(s.cfg.MaxBody)
+	}
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err = buf.ReadFrom(http.MaxBytesReader(c.Response(), req.Body, s.cfg.MaxBody))
+	if err != nil {
+		s.putBuf(buf)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(s.cfg.MaxBody)
+		}
+		return nil, problem.BadRequest("reading the body: " + err.Error())
+	}
+	return buf, nil
+}
+
+func (s *Server) putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // don't keep huge buffers alive
+		s.bufs.Put(b)
+	}
+}
+
+func tooLarge(limit int64) error {
+	return problem.New(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+		fmt.Sprintf("the body is over the limit of %d bytes (REFEREE_MAX_BODY)", limit))
+}
+
+// decode strictly decodes body into v: unknown fields and trailing data are
+// errors that name the field.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.BadRequest("the body has data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return problem.BadRequest(fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return problem.Field(field, "want %s, got JSON %s", te.Type, te.Value)
+	case errors.Is(err, io.EOF):
+		return problem.BadRequest("the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.BadRequest("malformed JSON: unexpected end of input")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return problem.Field(f, "unknown field")
+	}
+	return problem.BadRequest("malformed JSON: " + msg)
+}
+
+func (s *Server) score(c echo.Context) error {
+	buf, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	defer s.putBuf(buf)
+	var req scoring.Request
+	if err := decode(buf.Bytes(), &req); err != nil {
+		return err
+	}
+	res, err := s.cfg.Scorer.Score(c.Request().Context(), &req)
+	if err != nil {
+		return err
+	}
+	return s.writeJSON(c, http.StatusOK, &res)
+}
+
+func (s *Server) scoreBatch(c echo.Context) error {
+	buf, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	defer s.putBuf(buf)
+	var req scoring.BatchRequest
+	if err := decode(buf.Bytes(), &req); err != nil {
+		return err
+	}
+	if err := c.Validate(&req); err != nil {
+		return err
+	}
+	if len(req.Items) > s.cfg.MaxBatch {
+		e := problem.New(http.StatusRequestEntityTooLarge, "batch-too-large", "Batch too large",
+			fmt.Sprintf("%d items, over the limit of %d (REFEREE_MAX_BATCH); split the batch", len(req.Items), s.cfg.MaxBatch))
+		e.Errors = []verifiers.FieldError{{Field: "items", Message: fmt.Sprintf("at most %d items", s.cfg.MaxBatch)}}
+		return e
+	}
+	if req.Defaults != nil && req.Defaults.Response != nil {
+		return problem.Field("defaults.response", "is not allowed: every item carries its own response")
+	}
+	s.cfg.Metrics.Batch(len(req.Items))
+	results, st, err := s.cfg.Scorer.ScoreBatch(c.Request().Context(), req.Defaults, req.Items)
+	if err != nil {
+		return err
+	}
+	return s.writeJSON(c, http.StatusOK, &scoring.BatchResponse{Results: results, Stats: st})
+}
+
+// writeJSON encodes v through a pooled buffer (echo's c.JSON streams
+// through an encoder per call).
+func (s *Server) writeJSON(c echo.Context, status int, v any) error {
+	buf := s.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer s.putBuf(buf)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, buf.Bytes())
+}
+
+func (s *Server) listVerifiers(c echo.Context) error {
+	return s.writeJSON(c, http.StatusOK, map[string]any{"verifiers": s.cfg.Registry.Specs()})
+}
+
+func (s *Server) listRubrics(c echo.Context) error {
+	defs := s.cfg.Scorer.Rubrics()
+	if defs == nil {
+		defs = []rubric.Definition{}
+	}
+	return s.writeJSON(c, http.StatusOK, map[string]any{
+		"rubrics":   defs,
+		"variables": []string{rubric.VarResponseLength, rubric.VarResponseWords},
+		"functions": rubric.Functions,
+	})
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return s.writeJSON(c, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+// readyz answers 200 while the service can score. A degraded dependency
+// (Redis down: scoring goes on from memory) is reported, not failed.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	deps := map[string]map[string]string{}
+	status, code := "ok", http.StatusOK
+	for _, d := range s.cfg.Dependencies {
+		state, detail := d.Status(ctx)
+		deps[d.Name] = map[string]string{"state": state, "detail": detail}
+		switch state {
+		case "down":
+			status, code = "unavailable", http.StatusServiceUnavailable
+		case "degraded":
+			if status == "ok" {
+				status = "degraded"
+			}
+		}
+	}
+	if code != http.StatusOK {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(s.cfg.RetryAfter))
+	}
+	return s.writeJSON(c, code, map[string]any{"status": status, "dependencies": deps})
+}
