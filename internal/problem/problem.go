@@ -76,9 +76,6 @@ func From(err error) Details {
 	if errors.Is(err, verifiers.ErrOverloaded) {
 		return Details{Type: TypeBase + "overloaded", Title: "Overloaded", Status: http.StatusServiceUnavailable, Detail: "every worker is busy and the queue is full; retry after the Retry-After delay"}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return Details{Type: TypeBase + "overloaded", Title: "Overloaded", Status: http.StatusServiceUnavailable, Detail: "the request ended while waiting for a worker: " + err.Error()}
-	}
 	var te *verifiers.TaskError
 	if errors.As(err, &te) {
 		switch te.Kind {
@@ -88,6 +85,9 @@ func From(err error) Details {
 			return Details{Type: TypeBase + "verifier-panic", Title: "Verifier failed", Status: http.StatusInternalServerError, Detail: te.Error()}
 		}
 		return Details{Type: TypeBase + "verifier-error", Title: "Verifier failed", Status: http.StatusInternalServerError, Detail: te.Error()}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return Details{Type: TypeBase + "overloaded", Title: "Overloaded", Status: http.StatusServiceUnavailable, Detail: "the request ended while waiting for a worker: " + err.Error()}
 	}
 	return Details{Type: TypeBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: err.Error()}
 }
