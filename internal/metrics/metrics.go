@@ -19,6 +19,7 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	requests        *prometheus.CounterVec
+	inFlight        prometheus.Gauge
 	requestDuration *prometheus.HistogramVec
 	executions      *prometheus.CounterVec
 	execDuration    *prometheus.HistogramVec
@@ -51,6 +52,9 @@ func New() *Metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "referee_http_requests_total", Help: "HTTP requests by route, method and status.",
 		}, []string{"route", "method", "status"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "referee_http_requests_in_flight", Help: "HTTP requests being served.",
+		}),
 		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "referee_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
@@ -79,7 +83,7 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 4, 7),
 		}),
 	}
-	r.MustRegister(m.requests, m.requestDuration, m.executions, m.execDuration, m.execErrors,
+	r.MustRegister(m.requests, m.inFlight, m.requestDuration, m.executions, m.execDuration, m.execErrors,
 		m.cacheHits, m.cacheMisses, m.joins, m.batchItems,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.hitMemory = m.cacheHits.WithLabelValues(string(cache.TierMemory))
@@ -93,6 +97,12 @@ func New() *Metrics {
 func (m *Metrics) Request(route, method string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.requestDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Started records that a request began; call the returned func when it ends.
+func (m *Metrics) Started() func() {
+	m.inFlight.Inc()
+	return m.inFlight.Dec
 }
 
 // Batch records the size of a batch.

@@ -115,6 +115,8 @@ func New(cfg Config) *echo.Echo {
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		done := s.cfg.Metrics.Started()
+		defer done()
 		err := next(c)
 		if err != nil {
 			c.Error(err)
