@@ -105,9 +105,6 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", cfg.OpenAPI) })
 	e.GET("/docs", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, cfg.Docs) })
-	e.RouteNotFound("/*", func(c echo.Context) error {
-		return problem.New(http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("no route %s %s; see /docs", c.Request().Method, c.Request().URL.Path))
-	})
 	return e
 }
 
@@ -185,6 +182,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		d = fromEcho(he)
+		switch he.Code {
+		case http.StatusNotFound:
+			d.Detail = fmt.Sprintf("no route %s %s; see /docs", c.Request().Method, c.Request().URL.Path)
+		case http.StatusMethodNotAllowed:
+			d.Detail = fmt.Sprintf("%s is not allowed on %s; see /docs", c.Request().Method, c.Request().URL.Path)
+		}
 	} else {
 		d = problem.From(err)
 	}
