@@ -170,6 +170,9 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 	opts.MinRetryBackoff = time.Millisecond
 	opts.MaxRetryBackoff = 10 * time.Millisecond
 	opts.PoolTimeout = cfg.Timeout
+	// Dial once per attempt: the default five dials with back-off only
+	// turn "connection refused" into a timeout while Redis is down.
+	opts.DialerRetries = 1
 	// CLIENT SETINFO costs a round trip per connection and older servers
 	// reject it.
 	opts.DisableIdentity = true
@@ -560,10 +563,14 @@ func (r *Redis) Close() error {
 
 func (r *Redis) breakerChanged(from, to breakerState, lastErr error) {
 	r.metrics.breaker.Set(float64(to))
-	switch to {
-	case breakerOpen:
-		r.log.Warn("redis cache bypassed: circuit breaker open", "from", from.String(), "err", lastErr)
-	case breakerClosed:
+	switch {
+	case to == breakerOpen && from == breakerClosed:
+		r.log.Warn("redis cache bypassed: circuit breaker open", "err", lastErr, "cooldown", r.breaker.cooldown)
+	case to == breakerOpen:
+		// A failed probe: once per cool-down for as long as Redis is
+		// down, so not at warn level.
+		r.log.Debug("redis cache still failing: circuit breaker open again", "err", lastErr)
+	case to == breakerClosed:
 		r.log.Info("redis cache back: circuit breaker closed", "from", from.String())
 	}
 }
@@ -591,6 +598,24 @@ func (l *limitedLog) record(op string, err error) {
 	l.last, l.suppressed = now, 0
 	l.mu.Unlock()
 	l.log.Warn("redis cache error", "op", op, "err", err, "suppressed_since_last", n)
+}
+
+// GoRedisLogger adapts l to go-redis's logger, at warn level and at most
+// one line per interval with a count of the lines suppressed in between: a
+// dead Redis makes go-redis log every failed dial. go-redis's logger is
+// process-wide, so main installs it once with redis.SetLogger; NewRedis
+// does not touch global state.
+func GoRedisLogger(l *slog.Logger, every time.Duration) interface {
+	Printf(ctx context.Context, format string, v ...any)
+} {
+	return &goRedisLogger{limit: &limitedLog{log: l, every: every}}
+}
+
+type goRedisLogger struct{ limit *limitedLog }
+
+// Printf implements go-redis's Logging interface.
+func (g *goRedisLogger) Printf(_ context.Context, format string, v ...any) {
+	g.limit.record("client", errors.New(fmt.Sprintf(format, v...)))
 }
 
 // redisMetrics are the tier's Prometheus metrics.
