@@ -1,0 +1,533 @@
+package netconfig
+
+import (
+	"math/bits"
+	"sort"
+)
+
+// dim is one header dimension of an IPv4 packet as the filters see it.
+// The numeric dimensions come first, in the order the header-space search
+// fixes them: protocol first because it decides which other fields exist.
+type dim uint8
+
+const (
+	dimProto dim = iota
+	dimDport
+	dimSport
+	dimDst
+	dimSrc
+	dimICMPType
+	dimICMPCode
+	dimState
+	dimFlags
+	numDims
+
+	// Pseudo dimensions of conditions that are not a single numeric field.
+	dimAddrEither // Junos "address": source or destination
+	dimPortEither // Junos "port": source or destination port
+	dimIn         // input interface name
+	dimOut        // output interface name
+	dimNever      // a condition no IPv4 packet satisfies (ip6 matches)
+)
+
+// width is the bit width of each numeric dimension.
+var width = [numDims]uint{8, 16, 16, 32, 32, 8, 8, 2, 8}
+
+// Connection-tracking states, encoded in the 2-bit state dimension.
+const (
+	stNew = iota
+	stEstablished
+	stRelated
+	stInvalid
+)
+
+var stateNames = [...]string{"new", "established", "related", "invalid"}
+
+// TCP flag bits as they sit in the TCP header.
+const (
+	flFIN = 1 << iota
+	flSYN
+	flRST
+	flPSH
+	flACK
+	flURG
+	flECE
+	flCWR
+)
+
+var flagNames = []struct {
+	name string
+	bit  uint32
+}{{"FIN", flFIN}, {"SYN", flSYN}, {"RST", flRST}, {"PSH", flPSH}, {"ACK", flACK}, {"URG", flURG}, {"ECE", flECE}, {"CWR", flCWR}}
+
+const (
+	protoICMP = 1
+	protoTCP  = 6
+	protoUDP  = 17
+	protoSCTP = 132
+)
+
+// Packet is one concrete IPv4 packet: its numeric fields by dimension and
+// the interfaces it enters and leaves by.
+type Packet struct {
+	V       [numDims]uint32
+	In, Out string
+}
+
+// applicable reports whether dimension d exists for the packet's protocol:
+// ports for TCP/UDP/SCTP, ICMP type and code for ICMP, flags for TCP.
+func applicable(d dim, proto uint32) bool {
+	switch d {
+	case dimDport, dimSport:
+		return proto == protoTCP || proto == protoUDP || proto == protoSCTP
+	case dimICMPType, dimICMPCode:
+		return proto == protoICMP
+	case dimFlags:
+		return proto == protoTCP
+	}
+	return true
+}
+
+// cube is a ternary pattern over a dimension: the bits set in mask are fixed
+// to the bits of val, the others are free. CIDR prefixes, Cisco and Junos
+// wildcard masks (non-contiguous ones too) and flag tests are all cubes.
+type cube struct{ val, mask uint32 }
+
+type centry struct {
+	cube
+	incl bool
+}
+
+type entry struct {
+	lo, hi uint32 // valid when rng
+	c      cube   // valid when isCube
+	rng    bool
+	isCube bool
+	incl   bool
+}
+
+type ival struct{ lo, hi uint32 }
+
+// ValueSet is a set of values of one dimension, defined as a first-match
+// list of entries (a value belongs to the set when the first entry that
+// contains it is inclusive). Plain unions have only inclusive entries; Junos
+// "except" lists are painted by specificity. Sets built only from ranges
+// are also held as sorted disjoint intervals for fast lookup and for the
+// boundary sweep of the header-space search.
+type ValueSet struct {
+	w          uint
+	entries    []entry
+	contiguous bool
+	ivs        []ival
+	cubes      []centry
+}
+
+func newSet(w uint) *ValueSet { return &ValueSet{w: w} }
+
+func maxVal(w uint) uint32 {
+	if w >= 32 {
+		return 0xFFFFFFFF
+	}
+	return uint32(1)<<w - 1
+}
+
+func (s *ValueSet) addRange(lo, hi uint32, incl bool) *ValueSet {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	s.entries = append(s.entries, entry{lo: lo, hi: hi, rng: true, incl: incl})
+	return s
+}
+
+func (s *ValueSet) addValue(v uint32) *ValueSet { return s.addRange(v, v, true) }
+
+// addCube adds a ternary entry; a cube whose free bits are the low bits is
+// also a range.
+func (s *ValueSet) addCube(val, mask uint32, incl bool) *ValueSet {
+	mask &= maxVal(s.w)
+	val &= mask
+	e := entry{c: cube{val, mask}, isCube: true, incl: incl}
+	free := ^mask & maxVal(s.w)
+	if free&(free+1) == 0 { // free bits are a low run: a prefix
+		e.rng, e.lo, e.hi = true, val, val|free
+	}
+	s.entries = append(s.entries, e)
+	return s
+}
+
+func (s *ValueSet) addAll() *ValueSet { return s.addRange(0, maxVal(s.w), true) }
+
+// finish computes the lookup forms. It must be called once after the last add.
+func (s *ValueSet) finish() *ValueSet {
+	s.contiguous = true
+	allIncl := true
+	for _, e := range s.entries {
+		if !e.rng {
+			s.contiguous = false
+		}
+		if !e.incl {
+			allIncl = false
+		}
+	}
+	for _, e := range s.entries {
+		if e.isCube {
+			s.cubes = append(s.cubes, centry{e.c, e.incl})
+			continue
+		}
+		for _, c := range rangeCubes(e.lo, e.hi, s.w) {
+			s.cubes = append(s.cubes, centry{c, e.incl})
+		}
+	}
+	if !s.contiguous {
+		return s
+	}
+	if allIncl {
+		iv := make([]ival, 0, len(s.entries))
+		for _, e := range s.entries {
+			iv = append(iv, ival{e.lo, e.hi})
+		}
+		s.ivs = mergeIvals(iv)
+		return s
+	}
+	// Paint: every elementary segment takes the first entry containing it.
+	var bs []uint64
+	bs = append(bs, 0)
+	for _, e := range s.entries {
+		bs = append(bs, uint64(e.lo), uint64(e.hi)+1)
+	}
+	bs = uniq64(bs)
+	top := uint64(maxVal(s.w))
+	var iv []ival
+	for i, b := range bs {
+		if b > top {
+			break
+		}
+		end := top
+		if i+1 < len(bs) && bs[i+1]-1 < end {
+			end = bs[i+1] - 1
+		}
+		if s.firstMatch(uint32(b)) {
+			iv = append(iv, ival{uint32(b), uint32(end)})
+		}
+	}
+	s.ivs = mergeIvals(iv)
+	return s
+}
+
+func (s *ValueSet) firstMatch(v uint32) bool {
+	for _, e := range s.entries {
+		if e.rng && v >= e.lo && v <= e.hi || !e.rng && v&e.c.mask == e.c.val {
+			return e.incl
+		}
+	}
+	return false
+}
+
+// Has reports whether v is in the set.
+func (s *ValueSet) Has(v uint32) bool {
+	if s.contiguous {
+		iv := s.ivs
+		i := sort.Search(len(iv), func(i int) bool { return iv[i].hi >= v })
+		return i < len(iv) && iv[i].lo <= v
+	}
+	for _, c := range s.cubes {
+		if v&c.mask == c.val {
+			return c.incl
+		}
+	}
+	return false
+}
+
+// isAll reports whether the set holds every value of its dimension.
+func (s *ValueSet) isAll() bool {
+	return s.contiguous && len(s.ivs) == 1 && s.ivs[0].lo == 0 && s.ivs[0].hi == maxVal(s.w)
+}
+
+func mergeIvals(iv []ival) []ival {
+	if len(iv) == 0 {
+		return nil
+	}
+	sort.Slice(iv, func(i, j int) bool { return iv[i].lo < iv[j].lo })
+	out := iv[:1]
+	for _, x := range iv[1:] {
+		last := &out[len(out)-1]
+		if uint64(x.lo) <= uint64(last.hi)+1 {
+			if x.hi > last.hi {
+				last.hi = x.hi
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func uniq64(b []uint64) []uint64 {
+	sort.Slice(b, func(i, j int) bool { return b[i] < b[j] })
+	out := b[:0]
+	for i, x := range b {
+		if i == 0 || x != b[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// rangeCubes splits [lo,hi] into at most 2w aligned prefixes.
+func rangeCubes(lo, hi uint32, w uint) []cube {
+	var out []cube
+	l, h := uint64(lo), uint64(hi)
+	full := uint64(maxVal(w))
+	for l <= h {
+		size := uint64(1)
+		if l != 0 {
+			size = l & -l
+		} else {
+			size = full + 1
+		}
+		for l+size-1 > h {
+			size >>= 1
+		}
+		out = append(out, cube{uint32(l), uint32(full &^ (size - 1))})
+		l += size
+	}
+	return out
+}
+
+// Cond is one match condition of a rule. A rule matches when all its
+// conditions do.
+type Cond struct {
+	Dim    dim
+	Neg    bool
+	Set    *ValueSet
+	Ifaces []ifacePat // for dimIn/dimOut: any of these names matches
+}
+
+// ifacePat is an interface name, or a name prefix when Wild (iptables eth+,
+// nft "eth*").
+type ifacePat struct {
+	Name string
+	Wild bool
+}
+
+func (c *Cond) match(p *Packet) bool {
+	var r bool
+	switch c.Dim {
+	case dimAddrEither:
+		r = c.Set.Has(p.V[dimSrc]) || c.Set.Has(p.V[dimDst])
+	case dimPortEither:
+		if !applicable(dimDport, p.V[dimProto]) {
+			return false
+		}
+		r = c.Set.Has(p.V[dimSport]) || c.Set.Has(p.V[dimDport])
+	case dimIn:
+		r = ifaceMatch(c.Ifaces, p.In)
+	case dimOut:
+		r = ifaceMatch(c.Ifaces, p.Out)
+	case dimNever:
+		return false
+	default:
+		if !applicable(c.Dim, p.V[dimProto]) {
+			return false
+		}
+		r = c.Set.Has(p.V[c.Dim])
+	}
+	return r != c.Neg
+}
+
+func ifaceMatch(pats []ifacePat, got string) bool {
+	for _, p := range pats {
+		if p.Wild && len(got) >= len(p.Name) && got[:len(p.Name)] == p.Name || !p.Wild && got == p.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// lastDim is the dimension after which a condition can be decided in the
+// header-space search (which fixes dimensions in order).
+func (c *Cond) lastDim() dim {
+	switch c.Dim {
+	case dimAddrEither:
+		return dimSrc
+	case dimPortEither:
+		return dimSport
+	case dimNever:
+		return dimProto
+	}
+	return c.Dim
+}
+
+// uses reports whether the condition's set bounds dimension d.
+func (c *Cond) uses(d dim) bool {
+	switch c.Dim {
+	case dimAddrEither:
+		return d == dimSrc || d == dimDst
+	case dimPortEither:
+		return d == dimSport || d == dimDport
+	}
+	return c.Dim == d
+}
+
+// Action is what a rule does with a packet it matches.
+type Action uint8
+
+const (
+	ActContinue Action = iota // non-terminating: LOG, counter, count, next term
+	ActAccept
+	ActDrop
+	ActReject
+	ActReturn
+	ActJump
+	ActGoto
+)
+
+func (a Action) terminal() bool {
+	switch a {
+	case ActAccept, ActDrop, ActReject, ActReturn, ActGoto:
+		return true
+	}
+	return false
+}
+
+// Rule is one filter line (an ACE, a Junos term, an iptables or nft rule;
+// an nft verdict map expands into one rule per key, sharing the line).
+type Rule struct {
+	Line   int
+	Text   string
+	Conds  []Cond
+	Action Action
+	Target string // chain for jump/goto
+	target *Chain
+	chain  *Chain
+}
+
+func (r *Rule) matches(p *Packet) bool {
+	for i := range r.Conds {
+		if !r.Conds[i].match(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Chain is an ordered list of rules: a Cisco ACL, a Junos filter, or an
+// iptables/nftables chain. Base chains end in their policy; others return.
+type Chain struct {
+	Name       string // display name: ACL name, "filter/INPUT", "inet filter input"
+	Family     string
+	Table      string
+	Short      string // the chain's own name inside its table
+	Rules      []*Rule
+	Base       bool
+	Hook       string
+	Priority   int
+	Policy     Action // ActAccept or ActDrop for base chains and ACLs
+	PolicyLine int
+	PolicyText string
+	Line       int
+	used       bool
+}
+
+// stage is one chain on a packet's path. FallThrough sends packets that
+// reach the chain's end to the next stage (Junos filter lists).
+type stage struct {
+	chain       *Chain
+	fallThrough bool
+}
+
+// Program is what a target evaluates: a sequence of chains. In netfilter an
+// accept ends only the current base chain and the packet moves on to the
+// next hook's chain; in a Junos filter list an accept ends everything.
+type Program struct {
+	stages     []stage
+	acceptEnds bool
+	desc       string
+}
+
+// Decision is the outcome of evaluating a packet.
+type Decision struct {
+	Permit bool
+	Line   int
+	Text   string
+}
+
+type outcome uint8
+
+const (
+	outReturn outcome = iota
+	outAccept
+	outDrop
+)
+
+// maxDepth bounds jump nesting; parsers reject loops, this is a backstop.
+const maxDepth = 64
+
+func evalChain(c *Chain, p *Packet, depth int, trace *[]*Rule) (outcome, *Rule) {
+	if depth > maxDepth {
+		return outDrop, nil
+	}
+	for _, r := range c.Rules {
+		if !r.matches(p) {
+			continue
+		}
+		if trace != nil {
+			*trace = append(*trace, r)
+		}
+		switch r.Action {
+		case ActContinue:
+		case ActAccept:
+			return outAccept, r
+		case ActDrop, ActReject:
+			return outDrop, r
+		case ActReturn:
+			return outReturn, r
+		case ActJump:
+			if r.target == nil {
+				continue
+			}
+			if o, d := evalChain(r.target, p, depth+1, trace); o != outReturn {
+				return o, d
+			}
+		case ActGoto:
+			if r.target == nil {
+				continue
+			}
+			return evalChain(r.target, p, depth+1, trace)
+		}
+	}
+	return outReturn, nil
+}
+
+// Eval decides a packet and names the line that decided it.
+func (pr *Program) Eval(p *Packet) Decision {
+	return pr.eval(p, nil)
+}
+
+func (pr *Program) eval(p *Packet, trace *[]*Rule) Decision {
+	d := Decision{Permit: true, Text: "no filter applies: permitted"}
+	for i, st := range pr.stages {
+		o, r := evalChain(st.chain, p, 0, trace)
+		if o == outReturn {
+			if st.fallThrough && i+1 < len(pr.stages) {
+				continue
+			}
+			o = outDrop
+			if st.chain.Policy == ActAccept {
+				o = outAccept
+			}
+			d = Decision{Permit: o == outAccept, Line: st.chain.PolicyLine, Text: st.chain.PolicyText}
+		} else {
+			d = Decision{Permit: o == outAccept}
+			if r != nil {
+				d.Line, d.Text = r.Line, r.Text
+			}
+		}
+		if o == outDrop || pr.acceptEnds {
+			return d
+		}
+	}
+	return d
+}
+
+func popcount(x uint32) int { return bits.OnesCount32(x) }
