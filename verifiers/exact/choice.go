@@ -1,0 +1,194 @@
+package exact
+
+import (
+	"strings"
+)
+
+// maxChoices bounds params.choices (letters A to Z).
+const maxChoices = 26
+
+// choiceOptions describes the options of a multiple-choice task.
+type choiceOptions struct {
+	n     int      // number of options; 0 when params.choices is absent (A-J accepted)
+	texts []string // normalized option texts
+	trees []*node  // parsed options (nil when not math)
+}
+
+func (o *choiceOptions) valid(l int) bool {
+	if o.n == 0 {
+		return l >= 0 && l < 10
+	}
+	return l >= 0 && l < o.n
+}
+
+// letterOf returns the option index of a single letter token such as "C",
+// "(C)", "C)", "[c]", "{C}" or "C."; lowercase only with a bracket or alone.
+func (o *choiceOptions) letterOf(t string) (int, bool) {
+	t = strings.Trim(t, " *_")
+	bracketed := false
+	if len(t) >= 3 && ((t[0] == '(' && t[len(t)-1] == ')') || (t[0] == '[' && t[len(t)-1] == ']') || (t[0] == '{' && t[len(t)-1] == '}')) {
+		t = strings.TrimSpace(t[1 : len(t)-1])
+		bracketed = true
+	} else if len(t) == 2 && (t[1] == ')' || t[1] == '.' || t[1] == ':') {
+		t = t[:1]
+		bracketed = true
+	}
+	if len(t) != 1 || !isLetter(t[0]) {
+		return 0, false
+	}
+	c := t[0]
+	l := int(c - 'A')
+	if c >= 'a' && c <= 'z' {
+		l = int(c - 'a')
+		_ = bracketed // lowercase alone ("the answer is c") or bracketed both count
+	}
+	if !o.valid(l) {
+		return 0, false
+	}
+	return l, true
+}
+
+// choiceWords are words that may precede a letter: "Option C", "choice (B)".
+var choiceWords = []string{"option", "choice", "answer", "letter", "the"}
+
+// parse reads the letters one extracted answer commits to: none (not a
+// choice), one, or several (a hedge such as "A or C").
+func (o *choiceOptions) parse(raw string) []int {
+	t := strings.TrimSpace(unwrapCommands(latexReplacer.Replace(raw)))
+	t = strings.Trim(t, " *_.:;!")
+	for changed := true; changed; {
+		changed = false
+		for _, w := range choiceWords {
+			if len(t) > len(w) && hasPrefixFold(t, w) && !isLetter(t[len(w)]) {
+				t = strings.TrimLeft(t[len(w):], " :*_")
+				changed = true
+			}
+		}
+	}
+	if l, ok := o.letterOf(t); ok {
+		return []int{l}
+	}
+	// "(C) 12", "C) 12", "C. 12", "C: 12": a letter with its option text.
+	if l, rest, ok := o.leadingLetter(t); ok {
+		if o.n > 0 && rest != "" {
+			if m, ok := o.matchText(rest); ok && m != l {
+				return []int{l, m} // letter and text name different options
+			}
+		}
+		return []int{l}
+	}
+	if o.n > 0 {
+		if m, ok := o.matchText(t); ok {
+			return []int{m}
+		}
+	}
+	// Several letters: "A or C", "A, C", "A and B", "(A)(C)".
+	parts := strings.FieldsFunc(strings.ReplaceAll(strings.ReplaceAll(t, " or ", ","), " and ", ","), func(r rune) bool {
+		return r == ',' || r == '/' || r == '&' || r == ';'
+	})
+	if len(parts) < 2 {
+		parts = splitBracketed(t)
+	}
+	if len(parts) >= 2 {
+		var ls []int
+		for _, p := range parts {
+			l, ok := o.letterOf(p)
+			if !ok {
+				return nil
+			}
+			ls = appendUnique(ls, l)
+		}
+		return ls
+	}
+	return nil
+}
+
+// leadingLetter matches "(C) text", "C) text", "C. text", "C: text"; a bare
+// "A text" is the article, not an option.
+func (o *choiceOptions) leadingLetter(t string) (int, string, bool) {
+	var l string
+	var rest string
+	switch {
+	case len(t) >= 4 && (t[0] == '(' || t[0] == '[') && (t[2] == ')' || t[2] == ']') && t[3] == ' ':
+		l, rest = t[1:2], t[4:]
+	case len(t) >= 3 && (t[1] == ')' || t[1] == '.' || t[1] == ':') && t[2] == ' ' && t[0] >= 'A' && t[0] <= 'Z':
+		l, rest = t[:1], t[3:]
+	default:
+		return 0, "", false
+	}
+	i, ok := o.letterOf(l)
+	return i, strings.TrimSpace(rest), ok
+}
+
+// matchText returns the option whose text equals t (as text, or as math).
+func (o *choiceOptions) matchText(t string) (int, bool) {
+	nt := normalizeText(normalizeLatex(t))
+	for i, x := range o.texts {
+		if x != "" && x == nt {
+			return i, true
+		}
+	}
+	norm := normalizeLatex(t)
+	if isTextLike(norm) {
+		return 0, false
+	}
+	tree, err := parseMath(norm)
+	if err != nil {
+		return 0, false
+	}
+	tree = fold(tree)
+	c := &comparer{tol: 1e-9, tolRat: tolRat(1e-9), percent: "either"}
+	for i, x := range o.trees {
+		if x != nil && c.equal(tree, x).ok {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func splitBracketed(t string) []string {
+	var parts []string
+	for len(t) >= 3 && t[0] == '(' && t[2] == ')' {
+		parts = append(parts, t[:3])
+		t = strings.TrimLeft(t[3:], " ")
+	}
+	if t != "" {
+		return nil
+	}
+	return parts
+}
+
+func appendUnique(ls []int, l int) []int {
+	for _, x := range ls {
+		if x == l {
+			return ls
+		}
+	}
+	return append(ls, l)
+}
+
+// lastLine returns the last non-empty line of the response outside a code
+// block, as a candidate for a bare letter answer.
+func (s *scanner) lastLine() (candidate, bool) {
+	r := s.resp
+	end := len(r)
+	for _, f := range s.fences {
+		if f[1] == len(r) {
+			end = f[0]
+		}
+	}
+	for end > 0 {
+		start := strings.LastIndexByte(r[:end], '\n') + 1
+		line := strings.TrimSpace(r[start:end])
+		if line != "" {
+			if len(line) > maxPhraseBytes {
+				return candidate{}, false
+			}
+			return candidate{text: line, pos: start, end: end, source: exLastLine}, true
+		}
+		end = start - 1
+	}
+	return candidate{}, false
+}
+
+func letterName(l int) string { return string(rune('A' + l)) }

@@ -1,0 +1,726 @@
+package exact
+
+import (
+	"hash/fnv"
+	"math"
+	"math/big"
+	"math/cmplx"
+	"sort"
+	"strings"
+)
+
+// Rules reported in details.rule: the comparison that decided the verdict.
+const (
+	ruleSymbolic  = "symbolic"      // identical canonical forms
+	ruleExact     = "exact"         // exact rational arithmetic
+	ruleTolerance = "tolerance"     // a decimal within the relative tolerance
+	ruleNumeric   = "numeric"       // closed forms (radicals, π, e) evaluated in float64
+	rulePoints    = "random_points" // expressions in variables at random points
+	ruleRelation  = "relation"      // equations and inequalities as relations
+	ruleAssign    = "assignment"    // x = 3 against 3
+	ruleSet       = "set"           // unordered collections
+	ruleTuple     = "tuple"         // ordered collections
+	ruleInterval  = "interval"      // intervals and unions
+	ruleMatrix    = "matrix"        // matrices element-wise
+	ruleText      = "text"          // whole-answer text
+	ruleChoice    = "choice"        // multiple choice letters
+	ruleHedge     = "hedge"         // several different answers
+	ruleExtract   = "extraction"    // no answer could be extracted
+)
+
+// Tolerances of the float comparisons. tightTol applies where neither side
+// is a decimal, so it only absorbs float64 rounding of closed forms.
+const (
+	tightTol  = 1e-10
+	pointsTol = 1e-9
+	numPoints = 8 // random points per comparison; at least minPoints must evaluate
+	minPoints = 3
+	maxItems  = 64 // items compared pairwise in a set; larger sets compare by form only
+)
+
+// verdict is the outcome of one comparison.
+type verdict struct {
+	ok     bool
+	hedge  bool
+	rule   string
+	reason string
+}
+
+func yes(rule string) verdict               { return verdict{ok: true, rule: rule} }
+func no(rule, reason string) verdict        { return verdict{rule: rule, reason: reason} }
+func hedged(reason string) verdict          { return verdict{hedge: true, rule: ruleHedge, reason: reason} }
+func (v verdict) withRule(r string) verdict { v.rule = r; return v }
+
+// comparer holds the policy of one task.
+type comparer struct {
+	tol     float64
+	tolRat  *big.Rat
+	percent string // "either", "number", "fraction"
+	seed    uint64
+}
+
+// equal compares an answer tree a to a reference tree r.
+func (c *comparer) equal(a, r *node) verdict {
+	if a.k == kText || r.k == kText {
+		if a.k == kText && r.k == kText && a.name == r.name {
+			return yes(ruleText)
+		}
+		return no(ruleText, "text differs")
+	}
+	// ± expands to its two values: \pm 3 is the list 3, -3.
+	if hasPM(a) {
+		a = expandPM(a)
+	}
+	if hasPM(r) {
+		r = expandPM(r)
+	}
+	a = unwrapMembership(a)
+	r = unwrapMembership(r)
+	if a.k == kRel && isEqChain(a) {
+		var h bool
+		if a, h = c.reduceChain(a); h {
+			return hedged("the equation chain states different values")
+		}
+	}
+	if r.k == kRel && isEqChain(r) {
+		r, _ = c.reduceChain(r)
+	}
+	multiR := r.k == kList || r.k == kSet
+	switch {
+	case a.k == kList && !multiR && r.k != kTuple:
+		// Several answers to a single-valued question: a hedge unless
+		// they all say the same thing.
+		for _, x := range a.args[1:] {
+			if v := c.equal(x, a.args[0]); !v.ok {
+				return hedged("several different answers to a single-valued question")
+			}
+		}
+		return c.equal(a.args[0], r)
+	case multiR && (a.k == kList || a.k == kSet):
+		return c.sameSet(a.args, r.args)
+	case multiR:
+		return c.sameSet([]*node{a}, r.args)
+	case a.k == kSet || r.k == kSet:
+		return no(ruleSet, "one side is a set and the other is not")
+	}
+	switch r.k {
+	case kTuple:
+		switch a.k {
+		case kTuple, kList:
+			return c.sameSeq(a.args, r.args)
+		case kInterval:
+			if len(r.args) == 2 && a.loOpen && a.hiOpen {
+				return c.sameSeq(a.args, r.args).withRule(ruleInterval)
+			}
+		case kMatrix:
+			if a.rows == 1 || a.cols == 1 {
+				return c.sameSeq(a.args, r.args).withRule(ruleMatrix)
+			}
+		}
+		return no(ruleTuple, "reference is a tuple")
+	case kInterval:
+		switch a.k {
+		case kInterval:
+			if a.loOpen != r.loOpen || a.hiOpen != r.hiOpen {
+				return no(ruleInterval, "interval ends differ in openness")
+			}
+			return c.sameSeq(a.args, r.args).withRule(ruleInterval)
+		case kTuple:
+			if len(a.args) == 2 && r.loOpen && r.hiOpen {
+				return c.sameSeq(a.args, r.args).withRule(ruleInterval)
+			}
+		case kRel:
+			if iv := relInterval(a); iv != nil {
+				return c.equal(iv, r)
+			}
+		}
+		return no(ruleInterval, "reference is an interval")
+	case kUnion:
+		if a.k == kUnion {
+			return c.sameSet(a.args, r.args).withRule(ruleInterval)
+		}
+		return no(ruleInterval, "reference is a union")
+	case kMatrix:
+		switch a.k {
+		case kMatrix:
+			if a.rows != r.rows || a.cols != r.cols {
+				return no(ruleMatrix, "matrix shapes differ")
+			}
+			return c.sameSeq(a.args, r.args).withRule(ruleMatrix)
+		case kTuple, kList:
+			if r.rows == 1 || r.cols == 1 {
+				return c.sameSeq(a.args, r.args).withRule(ruleMatrix)
+			}
+		}
+		return no(ruleMatrix, "reference is a matrix")
+	case kRel:
+		if a.k == kRel {
+			return c.relEqual(a, r)
+		}
+		if a.k == kInterval || a.k == kUnion {
+			if iv := relInterval(r); iv != nil {
+				return c.equal(a, iv)
+			}
+		}
+		// x = 3 against 3: the reference is a single assignment.
+		if rhs := assignedValue(r); rhs != nil {
+			return c.scalar(a, rhs).withRule(ruleAssign)
+		}
+		return no(ruleRelation, "reference is an equation or inequality")
+	}
+	switch a.k {
+	case kTuple, kInterval, kUnion, kMatrix:
+		return no(ruleTuple, "answer is a collection, reference is a single value")
+	case kRel:
+		if rhs := assignedValue(a); rhs != nil {
+			return c.scalar(rhs, r).withRule(ruleAssign)
+		}
+		return no(ruleRelation, "answer is an equation or inequality, reference is a value")
+	}
+	return c.scalar(a, r)
+}
+
+// sameSeq compares ordered items.
+func (c *comparer) sameSeq(a, r []*node) verdict {
+	if len(a) != len(r) {
+		return no(ruleTuple, "different number of items")
+	}
+	for i := range a {
+		if v := c.equal(a[i], r[i]); !v.ok {
+			v.reason = "item " + itoa(i+1) + ": " + v.reason
+			v.hedge = false
+			return v.withRule(ruleTuple)
+		}
+	}
+	return yes(ruleTuple)
+}
+
+// sameSet compares unordered items as sets: every answer item equals some
+// reference item and every reference item is found.
+func (c *comparer) sameSet(a, r []*node) verdict {
+	if len(a) > maxItems || len(r) > maxItems {
+		if listString(a) == listString(r) {
+			return yes(ruleSymbolic)
+		}
+		return no(ruleSet, "too many items to compare")
+	}
+	matchedR := make([]bool, len(r))
+	for _, x := range a {
+		found := false
+		for j, y := range r {
+			if v := c.equal(x, y); v.ok {
+				found = true
+				matchedR[j] = true
+			}
+		}
+		if !found {
+			if len(r) == 1 && len(a) > 1 {
+				return hedged("several different answers to a single-valued question")
+			}
+			return no(ruleSet, "answer item "+x.String()+" is not in the reference")
+		}
+	}
+	for j, m := range matchedR {
+		if !m {
+			return no(ruleSet, "reference item "+r[j].String()+" is missing")
+		}
+	}
+	return yes(ruleSet)
+}
+
+func listString(ns []*node) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = n.String()
+	}
+	sort.Strings(s)
+	return strings.Join(s, ",")
+}
+
+// scalar compares two single values: numbers, closed forms or expressions
+// in variables.
+func (c *comparer) scalar(a, r *node) verdict {
+	if a.k == kText || r.k == kText || !isScalar(a) || !isScalar(r) {
+		return c.equal(a, r)
+	}
+	if a.String() == r.String() {
+		return yes(ruleSymbolic)
+	}
+	vars := freeVars(r, freeVars(a, nil))
+	if len(vars) > 0 {
+		return c.points(a, r, vars)
+	}
+	if hasPercent(a) || hasPercent(r) {
+		var last verdict
+		for _, div := range c.percentReadings(a, r) {
+			if last = c.constant(a, r, evalCtx{pctDiv: div}); last.ok {
+				return last
+			}
+		}
+		return last
+	}
+	return c.constant(a, r, evalCtx{})
+}
+
+// percentReadings lists how \% is read: as a unit (50\% = 50), as a
+// fraction (50\% = 0.5), or both when one side only has the sign.
+func (c *comparer) percentReadings(a, r *node) []bool {
+	switch c.percent {
+	case "number":
+		return []bool{false}
+	case "fraction":
+		return []bool{true}
+	}
+	if hasPercent(a) && hasPercent(r) {
+		return []bool{false}
+	}
+	return []bool{false, true}
+}
+
+// constant compares two expressions without variables.
+func (c *comparer) constant(a, r *node, ctx evalCtx) verdict {
+	approx := hasDecimal(a) || hasDecimal(r)
+	ea, okA := ctx.exactVal(a)
+	er, okR := ctx.exactVal(r)
+	if okA && okR {
+		if ea.Cmp(er) == 0 {
+			return yes(ruleExact)
+		}
+		// Integers compare exactly, however large; the tolerance only
+		// forgives a decimal approximating a non-integer value.
+		if approx && !er.IsInt() {
+			diff := new(big.Rat).Sub(ea, er)
+			diff.Abs(diff)
+			bound := new(big.Rat).Abs(er)
+			bound.Mul(bound, c.tolRat)
+			if diff.Cmp(bound) <= 0 {
+				return yes(ruleTolerance)
+			}
+			return no(ruleTolerance, "outside the relative tolerance")
+		}
+		return no(ruleExact, "values differ")
+	}
+	va, vr := ctx.numVal(a, nil), ctx.numVal(r, nil)
+	if !finite(va) || !finite(vr) {
+		if okA != okR && (okA && tooLargeFloat(ea) || okR && tooLargeFloat(er)) {
+			return no(ruleNumeric, "value too large to compare with a closed form")
+		}
+		return no(ruleNumeric, "value is undefined or too large to evaluate")
+	}
+	tol, rule := tightTol, ruleNumeric
+	if approx && !(okR && er.IsInt()) {
+		tol, rule = c.tol, ruleTolerance
+	}
+	if near(va, vr, tol) {
+		return yes(rule)
+	}
+	return no(rule, "values differ")
+}
+
+func tooLargeFloat(r *big.Rat) bool {
+	f, _ := r.Float64()
+	return math.IsInf(f, 0)
+}
+
+func finite(z complex128) bool {
+	return !cmplx.IsNaN(z) && !cmplx.IsInf(z)
+}
+
+// near reports |a-b| <= tol·max(|a|,|b|).
+func near(a, b complex128, tol float64) bool {
+	d := cmplx.Abs(a - b)
+	if d == 0 {
+		return true
+	}
+	return d <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b))
+}
+
+// points compares expressions in variables at numPoints random complex
+// points near the positive real axis (so principal branches of √ and log
+// agree). See README for the false-positive bound.
+func (c *comparer) points(a, r *node, vars []string) verdict {
+	sort.Strings(vars)
+	e := &env{names: vars, vals: make([]complex128, len(vars))}
+	rng := newRNG(c.seed, vars)
+	realOnly := needsRealPoints(a) || needsRealPoints(r)
+	tol := pointsTol
+	if hasDecimal(a) || hasDecimal(r) {
+		tol = math.Max(c.tol, pointsTol)
+	}
+	ctx := evalCtx{pctDiv: c.percent == "fraction"}
+	good := 0
+	for k := 0; k < numPoints; k++ {
+		for i := range e.vals {
+			re := 0.3 + 1.6*rng.unit()
+			im := 0.0
+			if !realOnly {
+				im = rng.unit() - 0.5
+			}
+			e.vals[i] = complex(re, im)
+		}
+		va, vr := ctx.numVal(a, e), ctx.numVal(r, e)
+		if !finite(va) && !finite(vr) {
+			continue
+		}
+		if !finite(va) || !finite(vr) {
+			return no(rulePoints, "defined at different points")
+		}
+		if !near(va, vr, tol) {
+			return no(rulePoints, "differs at a random point")
+		}
+		good++
+	}
+	if good < minPoints {
+		return no(rulePoints, "could not evaluate at enough points")
+	}
+	return yes(rulePoints)
+}
+
+// needsRealPoints reports functions that are not analytic (|x|, floor),
+// which are evaluated at real points only.
+func needsRealPoints(n *node) bool {
+	if n == nil {
+		return false
+	}
+	if n.k == kAbs || (n.k == kFunc && (n.name == "floor" || n.name == "ceil")) || n.k == kFact {
+		return true
+	}
+	for _, a := range n.args {
+		if needsRealPoints(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// relEqual compares two relations: the same relation up to a nonzero
+// constant factor (positive for inequalities), so y=2x+1 equals 2x-y+1=0
+// and x>2 equals 2<x.
+func (c *comparer) relEqual(a, r *node) verdict {
+	if len(a.ops) != len(r.ops) {
+		if ia, ir := relInterval(a), relInterval(r); ia != nil && ir != nil {
+			return c.equal(ia, ir)
+		}
+		return no(ruleRelation, "relations differ")
+	}
+	if len(a.ops) > 1 {
+		if ia, ir := relInterval(a), relInterval(r); ia != nil && ir != nil {
+			return c.equal(ia, ir)
+		}
+		for i := range a.ops {
+			sa := &node{k: kRel, args: a.args[i : i+2], ops: a.ops[i : i+1]}
+			sr := &node{k: kRel, args: r.args[i : i+2], ops: r.ops[i : i+1]}
+			if v := c.relEqual(sa, sr); !v.ok {
+				return v
+			}
+		}
+		return yes(ruleRelation)
+	}
+	// Two assignments to the same variable compare their values, with the
+	// exactness and tolerance rules of numbers.
+	if va, vr := assignedVar(a), assignedVar(r); va != "" && va == vr {
+		return c.scalar(a.args[1], r.args[1]).withRule(ruleAssign)
+	}
+	fa, opA := relForm(a)
+	fr, opR := relForm(r)
+	if fa == nil || fr == nil || opA != opR {
+		return no(ruleRelation, "different relation")
+	}
+	vars := freeVars(fr, freeVars(fa, nil))
+	if len(vars) == 0 {
+		if a.String() == r.String() {
+			return yes(ruleSymbolic)
+		}
+		return no(ruleRelation, "relation without variables")
+	}
+	sort.Strings(vars)
+	e := &env{names: vars, vals: make([]complex128, len(vars))}
+	rng := newRNG(c.seed, vars)
+	var ratio complex128
+	good := 0
+	ctx := evalCtx{}
+	for k := 0; k < numPoints; k++ {
+		for i := range e.vals {
+			e.vals[i] = complex(0.3+1.6*rng.unit(), rng.unit()-0.5)
+		}
+		x, y := ctx.numVal(fa, e), ctx.numVal(fr, e)
+		if !finite(x) || !finite(y) || cmplx.Abs(y) < 1e-12 {
+			continue
+		}
+		q := x / y
+		if good == 0 {
+			ratio = q
+		} else if !near(q, ratio, pointsTol) {
+			return no(ruleRelation, "not the same relation")
+		}
+		good++
+	}
+	if good < minPoints || cmplx.Abs(ratio) < 1e-12 {
+		return no(ruleRelation, "could not evaluate the relation")
+	}
+	if opA != "=" && opA != "!=" && (real(ratio) <= 0 || math.Abs(imag(ratio)) > pointsTol*cmplx.Abs(ratio)) {
+		return no(ruleRelation, "inequality points the other way")
+	}
+	return yes(ruleRelation)
+}
+
+// relForm rewrites a single relation as f op 0 with op one of =, !=, >, >=.
+func relForm(n *node) (*node, string) {
+	if n.k != kRel || len(n.ops) != 1 {
+		return nil, ""
+	}
+	l, r := n.args[0], n.args[1]
+	sub := func(x, y *node) *node {
+		return &node{k: kAdd, args: []*node{x, {k: kNeg, args: []*node{y}}}}
+	}
+	switch n.ops[0] {
+	case "=", "!=":
+		return sub(l, r), n.ops[0]
+	case ">", ">=":
+		return sub(l, r), n.ops[0]
+	case "<":
+		return sub(r, l), ">"
+	case "<=":
+		return sub(r, l), ">="
+	}
+	return nil, ""
+}
+
+// assignedVar returns v for a relation v = E where E does not contain v.
+func assignedVar(n *node) string {
+	if n.k != kRel || len(n.ops) != 1 || n.ops[0] != "=" || n.args[0].k != kVar {
+		return ""
+	}
+	v := n.args[0].name
+	for _, x := range freeVars(n.args[1], nil) {
+		if x == v {
+			return ""
+		}
+	}
+	return v
+}
+
+// assignedValue returns E for v = E (see assignedVar), else nil.
+func assignedValue(n *node) *node {
+	if assignedVar(n) == "" {
+		return nil
+	}
+	return n.args[1]
+}
+
+func isEqChain(n *node) bool {
+	if len(n.ops) < 2 {
+		return false
+	}
+	for _, op := range n.ops {
+		if op != "=" {
+			return false
+		}
+	}
+	return true
+}
+
+// reduceChain reads x = 1/2 = 0.5 as x = 0.5 when every value agrees; a
+// chain of different values (x = 3 = 4) is a hedge.
+func (c *comparer) reduceChain(n *node) (*node, bool) {
+	vals := n.args
+	if n.args[0].k == kVar {
+		vals = n.args[1:]
+	}
+	for _, v := range vals[1:] {
+		if !c.scalar(v, vals[0]).ok {
+			return n, true
+		}
+	}
+	last := n.args[len(n.args)-1]
+	if n.args[0].k == kVar {
+		return &node{k: kRel, args: []*node{n.args[0], last}, ops: []string{"="}}, false
+	}
+	return last, false
+}
+
+// unwrapMembership reads x \in S as S.
+func unwrapMembership(n *node) *node {
+	if n.k == kRel && len(n.ops) == 1 && n.ops[0] == "in" {
+		return n.args[1]
+	}
+	return n
+}
+
+// relInterval converts x > a, a < x <= b and the like into an interval.
+func relInterval(n *node) *node {
+	if n.k != kRel {
+		return nil
+	}
+	inf := &node{k: kConst, name: "oo"}
+	ninf := &node{k: kNeg, args: []*node{inf}}
+	lower := func(op string) (bool, bool) { // for "a op x": is a lower bound, open
+		switch op {
+		case "<":
+			return true, true
+		case "<=":
+			return true, false
+		case ">":
+			return false, true
+		case ">=":
+			return false, false
+		}
+		return false, false
+	}
+	isVar := func(x *node) bool { return x.k == kVar }
+	isConst := func(x *node) bool { return len(freeVars(x, nil)) == 0 }
+	switch len(n.ops) {
+	case 1:
+		l, r, op := n.args[0], n.args[1], n.ops[0]
+		if op == "=" || op == "!=" || op == "in" {
+			return nil
+		}
+		if isVar(r) && isConst(l) {
+			lo, open := lower(op)
+			if lo {
+				return &node{k: kInterval, args: []*node{l, inf}, loOpen: open, hiOpen: true}
+			}
+			return &node{k: kInterval, args: []*node{ninf, l}, loOpen: true, hiOpen: open}
+		}
+		if isVar(l) && isConst(r) {
+			// x op a is a op' x with the operator mirrored.
+			mirror := map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+			return relInterval(&node{k: kRel, args: []*node{r, l}, ops: []string{mirror[op]}})
+		}
+	case 2:
+		a, x, b := n.args[0], n.args[1], n.args[2]
+		if !isVar(x) || !isConst(a) || !isConst(b) {
+			return nil
+		}
+		lo1, open1 := lower(n.ops[0])
+		lo2, open2 := lower(n.ops[1])
+		// a < x < b: first op makes a a lower bound, the second makes b
+		// an upper bound ("x < b" means b is not a lower bound).
+		if lo1 && !lo2 && (n.ops[0] == "<" || n.ops[0] == "<=") && (n.ops[1] == "<" || n.ops[1] == "<=") {
+			return &node{k: kInterval, args: []*node{a, b}, loOpen: open1, hiOpen: n.ops[1] == "<"}
+		}
+		if !lo1 && (n.ops[0] == ">" || n.ops[0] == ">=") && (n.ops[1] == ">" || n.ops[1] == ">=") {
+			return &node{k: kInterval, args: []*node{b, a}, loOpen: n.ops[1] == ">", hiOpen: open1}
+		}
+		_ = open2
+	}
+	return nil
+}
+
+func isScalar(n *node) bool {
+	switch n.k {
+	case kList, kTuple, kSet, kInterval, kUnion, kMatrix, kRel, kText, kPM:
+		return false
+	}
+	return true
+}
+
+func hasPM(n *node) bool {
+	if n == nil {
+		return false
+	}
+	if n.k == kPM {
+		return true
+	}
+	for _, a := range n.args {
+		if hasPM(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandPM replaces the first ± by its two readings, recursively, and
+// returns a list of the variants (at most 8: three ± signs).
+func expandPM(n *node) *node {
+	variants := []*node{n}
+	for round := 0; round < 3; round++ {
+		var next []*node
+		changed := false
+		for _, v := range variants {
+			plus, minus, ok := splitPM(v)
+			if !ok {
+				next = append(next, v)
+				continue
+			}
+			changed = true
+			next = append(next, plus, minus)
+		}
+		variants = next
+		if !changed {
+			break
+		}
+	}
+	if n.k == kList {
+		// A list with ± items flattens: 1 \pm \sqrt2, 3 is three values.
+		var flat []*node
+		for _, v := range variants {
+			if v.k == kList {
+				flat = append(flat, v.args...)
+			} else {
+				flat = append(flat, v)
+			}
+		}
+		return &node{k: kList, args: flat}
+	}
+	if len(variants) == 1 {
+		return variants[0]
+	}
+	return &node{k: kList, args: variants}
+}
+
+// splitPM rewrites the first ± in n as + and as -.
+func splitPM(n *node) (*node, *node, bool) {
+	if n == nil {
+		return nil, nil, false
+	}
+	if n.k == kPM {
+		neg := &node{k: kNeg, args: []*node{n.args[1]}}
+		if n.args[0] == nil {
+			return n.args[1], neg, true
+		}
+		return &node{k: kAdd, args: []*node{n.args[0], n.args[1]}}, &node{k: kAdd, args: []*node{n.args[0], neg}}, true
+	}
+	for i, a := range n.args {
+		p, m, ok := splitPM(a)
+		if !ok {
+			continue
+		}
+		pn, mn := *n, *n
+		pn.args = append([]*node(nil), n.args...)
+		mn.args = append([]*node(nil), n.args...)
+		pn.args[i], mn.args[i] = p, m
+		return &pn, &mn, true
+	}
+	return nil, nil, false
+}
+
+// rng is a small deterministic generator (SplitMix64): the same seed gives
+// the same points on every replica.
+type rng struct{ s uint64 }
+
+func newRNG(seed uint64, vars []string) *rng {
+	h := fnv.New64a()
+	for _, v := range vars {
+		h.Write([]byte(v))
+		h.Write([]byte{0})
+	}
+	return &rng{s: seed ^ h.Sum64()}
+}
+
+func (r *rng) next() uint64 {
+	r.s += 0x9e3779b97f4a7c15
+	z := r.s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// unit returns a value on a grid of 2^20 points in [0, 1).
+func (r *rng) unit() float64 {
+	return float64(r.next()>>44) / (1 << 20)
+}
+
+func itoa(i int) string {
+	return big.NewInt(int64(i)).String()
+}

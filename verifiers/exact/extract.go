@@ -1,0 +1,490 @@
+package exact
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Extractors, as named in params.extract and details.extractor.
+const (
+	exAuto       = "auto"
+	exBoxed      = "boxed"
+	exAnswerTag  = "answer_tag"
+	exPhrase     = "final_answer_phrase"
+	exGSM8K      = "gsm8k"
+	exLastNumber = "last_number"
+	exFull       = "full"
+	exRegex      = "regex"
+	exLastLine   = "last_line" // choice mode only: a bare letter on the last line
+)
+
+// Extraction limits.
+const (
+	maxCandidates  = 32  // answers considered in one response
+	maxPhraseBytes = 300 // text after "the final answer is"
+	echoContext    = 32  // bytes before an answer that must also match for it to count as an echo
+)
+
+// candidate is one answer found in a response.
+type candidate struct {
+	text   string
+	pos    int    // byte offset of the marker in the response
+	end    int    // byte offset just after the answer
+	source string // extractor name
+}
+
+// scanner finds answers in one response.
+type scanner struct {
+	resp   string
+	prompt string
+	fences [][2]int // fenced code blocks [start, end)
+}
+
+func newScanner(resp, prompt string) *scanner {
+	s := &scanner{resp: resp, prompt: prompt}
+	s.fences = codeFences(resp)
+	return s
+}
+
+// codeFences returns the ranges of ``` fenced blocks; an unclosed fence runs
+// to the end of the response.
+func codeFences(s string) [][2]int {
+	var out [][2]int
+	off := 0
+	for len(out) < 1024 {
+		i := strings.Index(s[off:], "```")
+		if i < 0 {
+			return out
+		}
+		start := off + i
+		j := strings.Index(s[start+3:], "```")
+		if j < 0 {
+			return append(out, [2]int{start, len(s)})
+		}
+		end := start + 3 + j + 3
+		out = append(out, [2]int{start, end})
+		off = end
+	}
+	return out
+}
+
+// keep reports whether a candidate counts: not inside a code block (code
+// that quotes the problem or prints a format is not an answer) and not an
+// echo of the prompt (its text with the context before it occurs verbatim
+// in the prompt, as when a response repeats a few-shot example).
+func (s *scanner) keep(c candidate) bool {
+	for _, f := range s.fences {
+		if c.pos >= f[0] && c.pos < f[1] {
+			return false
+		}
+	}
+	if s.prompt != "" && c.pos >= echoContext && strings.Contains(s.prompt, s.resp[c.pos-echoContext:c.end]) {
+		return false
+	}
+	return strings.TrimSpace(c.text) != ""
+}
+
+func (s *scanner) add(out []candidate, c candidate) []candidate {
+	if len(out) >= maxCandidates || !s.keep(c) {
+		return out
+	}
+	return append(out, c)
+}
+
+// boxed finds \boxed{...} and \fbox{...} with nested braces, and the
+// brace-less \boxed 5.
+func (s *scanner) boxed(out []candidate) []candidate {
+	for _, cmd := range []string{`\boxed`, `\fbox`} {
+		off := 0
+		for {
+			i := strings.Index(s.resp[off:], cmd)
+			if i < 0 {
+				break
+			}
+			start := off + i
+			j := start + len(cmd)
+			off = j
+			if j < len(s.resp) && isLetter(s.resp[j]) {
+				continue // \boxedfoo is another command
+			}
+			for j < len(s.resp) && s.resp[j] == ' ' {
+				j++
+			}
+			if j >= len(s.resp) {
+				break
+			}
+			if s.resp[j] == '{' {
+				end := matchBraceLimited(s.resp, j, maxAnswerBytes+2)
+				if end < 0 {
+					continue
+				}
+				out = s.add(out, candidate{text: s.resp[j+1 : end], pos: start, end: end + 1, source: exBoxed})
+				off = end + 1
+				continue
+			}
+			if j > start+len(cmd) {
+				k := j
+				for k < len(s.resp) && k-j < 64 && !strings.ContainsRune(" \n\t$", rune(s.resp[k])) {
+					k++
+				}
+				out = s.add(out, candidate{text: s.resp[j:k], pos: start, end: k, source: exBoxed})
+				off = k
+			}
+		}
+	}
+	sortCandidates(out)
+	return out
+}
+
+// matchBraceLimited is matchBrace that gives up after limit bytes, so an
+// unclosed brace costs at most limit and not the rest of the response.
+func matchBraceLimited(s string, open, limit int) int {
+	end := min(len(s), open+limit)
+	return matchBrace(s[:end], open)
+}
+
+// answerTags finds <answer>...</answer>.
+func (s *scanner) answerTags(out []candidate) []candidate {
+	off := 0
+	for {
+		i := strings.Index(s.resp[off:], "<answer>")
+		if i < 0 {
+			return out
+		}
+		start := off + i
+		body := start + len("<answer>")
+		j := strings.Index(s.resp[body:], "</answer>")
+		end := len(s.resp)
+		if j >= 0 {
+			end = body + j
+		} else if end-body > maxPhraseBytes {
+			return out
+		}
+		if end-body <= maxAnswerBytes {
+			out = s.add(out, candidate{text: s.resp[body:end], pos: start, end: end, source: exAnswerTag})
+		}
+		off = end
+	}
+}
+
+// gsm8k finds GSM8K's "#### 42" answer lines; a Markdown heading such as
+// "#### Step 1: add" is not one.
+func (s *scanner) gsm8k(out []candidate) []candidate {
+	off := 0
+	for {
+		i := strings.Index(s.resp[off:], "####")
+		if i < 0 {
+			return out
+		}
+		start := off + i
+		j := start + 4
+		for j < len(s.resp) && s.resp[j] == '#' {
+			j++
+		}
+		end := j
+		for end < len(s.resp) && s.resp[end] != '\n' && end-j < maxPhraseBytes {
+			end++
+		}
+		off = end
+		text := strings.TrimSpace(s.resp[j:end])
+		if looksNumeric(text) {
+			out = s.add(out, candidate{text: text, pos: start, end: end, source: exGSM8K})
+		}
+	}
+}
+
+// looksNumeric reports an answer made of a number and at most a unit word:
+// digits, signs, separators, fractions and LaTeX, no prose.
+func looksNumeric(t string) bool {
+	if t == "" || len(t) > 64 {
+		return false
+	}
+	digit := false
+	words := 0
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case isDigit(c):
+			digit = true
+		case c == '\\':
+			for i+1 < len(t) && isLetter(t[i+1]) {
+				i++
+			}
+		case isLetter(c):
+			j := i
+			for j < len(t) && isLetter(t[j]) {
+				j++
+			}
+			if j-i > 1 {
+				words++
+			}
+			i = j - 1
+		case c == ':' || c == '?':
+			return false
+		}
+	}
+	return digit && words <= 1
+}
+
+// phrases finds answers announced in words. Strong phrases contain "final
+// answer"; weak ones are "the answer is" and "answer:".
+func (s *scanner) phrases(out []candidate, strong bool) []candidate {
+	r := s.resp
+	for _, pat := range []string{"nswer", "NSWER"} {
+		off := 0
+		for {
+			i := strings.Index(r[off:], pat)
+			if i < 0 {
+				break
+			}
+			at := off + i - 1 // the 'a' of "answer"
+			off += i + len(pat)
+			if at < 0 || (r[at] != 'a' && r[at] != 'A') {
+				continue
+			}
+			if at > 0 && isLetter(r[at-1]) {
+				continue // "unanswered"
+			}
+			isFinal := hasWordBefore(r, at, "final")
+			if isFinal != strong {
+				continue
+			}
+			if !isFinal && !hasWordBefore(r, at, "the") && !hasWordBefore(r, at, "correct") && !startsLine(r, at) {
+				continue
+			}
+			j := at + len("answer")
+			j, ok := afterAnnouncement(r, j)
+			if !ok {
+				continue
+			}
+			text, end := capturePhrase(r, j)
+			if text == "" || len(text) > maxPhraseBytes {
+				continue
+			}
+			low := strings.ToLower(text)
+			if strings.Contains(low, "answer") {
+				continue // "Final Answer: The final answer is 5": the inner phrase counts
+			}
+			out = s.add(out, candidate{text: text, pos: at, end: end, source: exPhrase})
+		}
+	}
+	sortCandidates(out)
+	return out
+}
+
+// hasWordBefore reports whether word (case-insensitive) ends just before
+// position at, separated by spaces or Markdown emphasis.
+func hasWordBefore(s string, at int, word string) bool {
+	j := at
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '*' || s[j-1] == '_') {
+		j--
+	}
+	if j == at || j < len(word) {
+		return false
+	}
+	if !strings.EqualFold(s[j-len(word):j], word) {
+		return false
+	}
+	return j-len(word) == 0 || !isLetter(s[j-len(word)-1])
+}
+
+// startsLine reports whether position at begins a line (after Markdown).
+func startsLine(s string, at int) bool {
+	j := at
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '*' || s[j-1] == '#' || s[j-1] == '_' || s[j-1] == '>') {
+		j--
+	}
+	return j == 0 || s[j-1] == '\n'
+}
+
+// afterAnnouncement skips "s", " is", ":", "**", " would be" and the like
+// after the word "answer"; ok is false when no announcement follows.
+func afterAnnouncement(s string, j int) (int, bool) {
+	if j < len(s) && (s[j] == 's' || s[j] == 'S') {
+		return 0, false // "answers": plural, not a final answer
+	}
+	announced := false
+	for k := 0; k < 8 && j < len(s); k++ {
+		switch {
+		case s[j] == '*' || s[j] == '_' || s[j] == ' ' || s[j] == '\t':
+			j++
+		case s[j] == ':':
+			announced = true
+			j++
+		case hasPrefixFold(s[j:], "is") && (j+2 == len(s) || !isLetter(s[j+2])):
+			announced = true
+			j += 2
+		case hasPrefixFold(s[j:], "would be"):
+			announced = true
+			j += len("would be")
+		case hasPrefixFold(s[j:], "will be"):
+			announced = true
+			j += len("will be")
+		default:
+			k = 8
+		}
+	}
+	if !announced {
+		return 0, false
+	}
+	// The answer may start on the next line: "Final Answer:\n\n$$ 5 $$".
+	for j < len(s) && (s[j] == '\n' || s[j] == '\r' || s[j] == ' ') {
+		j++
+	}
+	return j, true
+}
+
+func hasPrefixFold(s, p string) bool {
+	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}
+
+// capturePhrase reads the announced answer at j: a math span ($...$, $$...$$,
+// \(...\), \[...\]) or the rest of the sentence.
+func capturePhrase(s string, j int) (string, int) {
+	limit := min(len(s), j+maxPhraseBytes+8)
+	for _, d := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\[`, `\]`}, {`\(`, `\)`}} {
+		if strings.HasPrefix(s[j:limit], d[0]) {
+			k := strings.Index(s[j+len(d[0]):limit], d[1])
+			if k < 0 {
+				return "", j
+			}
+			end := j + len(d[0]) + k + len(d[1])
+			return s[j+len(d[0]) : end-len(d[1])], end
+		}
+	}
+	end := j
+	for end < limit {
+		c := s[end]
+		if c == '\n' {
+			break
+		}
+		if c == '.' && (end+1 == len(s) || s[end+1] == ' ' || s[end+1] == '\n' || s[end+1] == '*') {
+			if !(end > j && isDigit(s[end-1]) && end+1 < len(s) && isDigit(s[end+1])) {
+				break
+			}
+		}
+		end++
+	}
+	if end == limit && limit < len(s) {
+		return "", j
+	}
+	t := strings.TrimSpace(s[j:end])
+	t = strings.Trim(t, "*_ ")
+	return t, end
+}
+
+// lastNumber finds the last number in the response (outside code blocks):
+// "-3", "1,000", "2.5", "3/4", "$18". ok is false for a hedge such as
+// "3 or 4" in the final sentence.
+func (s *scanner) lastNumber() (candidate, bool, bool) {
+	r := s.resp
+	end := len(r)
+	for _, f := range s.fences {
+		if f[1] == len(r) {
+			end = f[0]
+		}
+	}
+	i := end - 1
+	for i >= 0 && !isDigit(r[i]) {
+		if end-i > 4096 {
+			return candidate{}, false, false
+		}
+		i--
+	}
+	if i < 0 {
+		return candidate{}, false, false
+	}
+	stop := i + 1
+	j := i
+	for j > 0 && (isDigit(r[j-1]) || r[j-1] == '.' || r[j-1] == '/' || (r[j-1] == ',' && j >= 2 && isDigit(r[j-2]))) {
+		j--
+	}
+	for j < stop && !isDigit(r[j]) {
+		j++
+	}
+	if j > 0 && r[j-1] == '-' {
+		j--
+	}
+	c := candidate{text: r[j:stop], pos: j, end: stop, source: exLastNumber}
+	// Hedge: "... is 3 or 4" in the same line.
+	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
+	line := strings.ToLower(r[lineStart:j])
+	trimmed := strings.TrimRight(line, " $*")
+	if strings.HasSuffix(trimmed, " or") || strings.HasSuffix(trimmed, " to") || strings.HasSuffix(trimmed, "between") {
+		return c, true, true
+	}
+	return c, true, false
+}
+
+// regexCandidates returns group 1 of every match of re outside code blocks.
+func (s *scanner) regexCandidates(re *regexp.Regexp) []candidate {
+	var out []candidate
+	for _, m := range re.FindAllStringSubmatchIndex(s.resp, maxCandidates) {
+		if m[2] < 0 {
+			continue
+		}
+		out = s.add(out, candidate{text: s.resp[m[2]:m[3]], pos: m[0], end: m[1], source: exRegex})
+	}
+	return out
+}
+
+// sortCandidates orders candidates by position (insertion sort: few items).
+func sortCandidates(cs []candidate) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].pos < cs[j-1].pos; j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// extract collects the answers of one response with the given extractor.
+// hedge is set when the last-number fallback saw "3 or 4".
+func (s *scanner) extract(mode string, re *regexp.Regexp, allowLastNumber bool) (cands []candidate, hedge bool) {
+	switch mode {
+	case exBoxed:
+		return s.boxed(nil), false
+	case exAnswerTag:
+		return s.answerTags(nil), false
+	case exGSM8K:
+		return s.gsm8k(nil), false
+	case exPhrase:
+		c := s.phrases(nil, true)
+		if len(c) == 0 {
+			c = s.phrases(nil, false)
+		}
+		return c, false
+	case exLastNumber:
+		c, ok, h := s.lastNumber()
+		if !ok {
+			return nil, false
+		}
+		return []candidate{c}, h
+	case exFull:
+		t := strings.TrimSpace(s.resp)
+		if t == "" || len(t) > maxAnswerBytes {
+			return nil, false
+		}
+		return []candidate{{text: t, pos: 0, end: len(s.resp), source: exFull}}, false
+	case exRegex:
+		return s.regexCandidates(re), false
+	}
+	// auto: every explicit marker must agree; weaker ones only count when
+	// there is no explicit marker.
+	cands = s.boxed(nil)
+	cands = s.answerTags(cands)
+	cands = s.gsm8k(cands)
+	cands = s.phrases(cands, true)
+	if len(cands) > 0 {
+		return cands, false
+	}
+	if cands = s.phrases(nil, false); len(cands) > 0 {
+		return cands, false
+	}
+	if allowLastNumber {
+		c, ok, h := s.lastNumber()
+		if ok {
+			return []candidate{c}, h
+		}
+	}
+	return nil, false
+}

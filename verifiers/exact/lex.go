@@ -1,0 +1,164 @@
+package exact
+
+import (
+	"errors"
+	"fmt"
+)
+
+// tokKind is the lexical class of a token.
+type tokKind uint8
+
+const (
+	tEOF   tokKind = iota
+	tNum           // digits with an optional decimal part or exponent: "12", "0.5", "1.2e-3"
+	tIdent         // a run of ASCII letters in plain text: "x", "sin", "or"
+	tCmd           // a LaTeX command without its backslash: "frac", "{", "%", "\\"
+	tOp            // one- or two-character operator or bracket: "+", "(", "<=", "**"
+)
+
+// token is one lexeme. Text holds the digits, letters, command name or
+// operator; dec marks a number written with a decimal point or exponent.
+type token struct {
+	kind tokKind
+	text string
+	dec  bool
+}
+
+// errTooLong is returned for inputs over the lexer's limit, so no later stage
+// sees an unbounded token list.
+var errTooLong = errors.New("expression too long")
+
+// maxTokens bounds the token list of one expression.
+const maxTokens = 1024
+
+// lex splits a normalized math string into tokens. Thousands separators in
+// "1,000,000" are joined only outside brackets, where a comma cannot separate
+// the coordinates of a tuple.
+func lex(s string) ([]token, error) {
+	toks := make([]token, 0, len(s)/2+2)
+	depth := 0
+	for i := 0; i < len(s); {
+		if len(toks) >= maxTokens {
+			return nil, errTooLong
+		}
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case isDigit(c) || (c == '.' && i+1 < len(s) && isDigit(s[i+1])):
+			j, dec := scanNumber(s, i, depth == 0)
+			toks = append(toks, token{kind: tNum, text: stripCommas(s[i:j]), dec: dec})
+			i = j
+		case isLetter(c):
+			j := i
+			for j < len(s) && isLetter(s[j]) {
+				j++
+			}
+			toks = append(toks, token{kind: tIdent, text: s[i:j]})
+			i = j
+		case c == '\\':
+			if i+1 >= len(s) {
+				return nil, errors.New("trailing backslash")
+			}
+			j := i + 1
+			if isLetter(s[j]) {
+				for j < len(s) && isLetter(s[j]) {
+					j++
+				}
+			} else {
+				j++
+			}
+			name := s[i+1 : j]
+			toks = append(toks, token{kind: tCmd, text: name})
+			i = j
+		default:
+			op := string(c)
+			if i+1 < len(s) {
+				switch s[i : i+2] {
+				case "<=", ">=", "!=", "**", "=>", "->":
+					op = s[i : i+2]
+				}
+			}
+			switch op {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			}
+			if !isOpChar(c) {
+				return nil, fmt.Errorf("unexpected character %q", c)
+			}
+			toks = append(toks, token{kind: tOp, text: op})
+			i += len(op)
+		}
+	}
+	return append(toks, token{kind: tEOF}), nil
+}
+
+func isOpChar(c byte) bool {
+	switch c {
+	case '+', '-', '*', '/', '^', '_', '(', ')', '[', ']', '{', '}', ',', ';', '=', '<', '>', '!', '|', '&', '\'', ':', '.', '%':
+		return true
+	}
+	return false
+}
+
+// scanNumber returns the end of the number starting at i and whether it has
+// a decimal point or exponent. With thousands set, groups like ",000" are
+// part of the number when every group has exactly three digits.
+func scanNumber(s string, i int, thousands bool) (int, bool) {
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if thousands && j-i <= 3 && j > i {
+		k := j
+		for k+3 < len(s) && s[k] == ',' && isDigit(s[k+1]) && isDigit(s[k+2]) && isDigit(s[k+3]) && (k+4 == len(s) || !isDigit(s[k+4])) {
+			k += 4
+		}
+		j = k
+	}
+	dec := false
+	if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+		dec = true
+		j++
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+	}
+	// Scientific notation: 1.2e5, 3E-4; the exponent needs digits so "2e"
+	// stays the product 2·e.
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		k := j + 1
+		if k < len(s) && (s[k] == '+' || s[k] == '-') {
+			k++
+		}
+		if k < len(s) && isDigit(s[k]) {
+			for k < len(s) && isDigit(s[k]) {
+				k++
+			}
+			if k == len(s) || !isLetter(s[k]) {
+				return k, true
+			}
+		}
+	}
+	return j, dec
+}
+
+func stripCommas(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			b := make([]byte, 0, len(s))
+			for j := 0; j < len(s); j++ {
+				if s[j] != ',' {
+					b = append(b, s[j])
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

@@ -1,0 +1,279 @@
+package exact
+
+import (
+	"strings"
+)
+
+// maxAnswerBytes bounds an extracted answer; longer ones are not answers
+// but essays, and every later stage is linear in at most this size.
+const maxAnswerBytes = 1024
+
+// latexReplacer rewrites look-alikes and layout-only LaTeX to one spelling.
+// It is built once and only read.
+var latexReplacer = strings.NewReplacer(
+	// Unicode look-alikes.
+	"\u2212", "-", "\u2013", "-", "\u2014", "-", "\u2010", "-", "\u2011", "-", "\uff0d", "-",
+	"\u00d7", `\times `, "\u00b7", `\cdot `, "\u22c5", `\cdot `, "\u2219", `\cdot `, "\u2217", "*",
+	"\u00f7", `\div `, "\u221a", `\sqrt `, "\u03c0", `\pi `, "\u221e", `\infty `,
+	"\u2264", `\le `, "\u2265", `\ge `, "\u2260", `\ne `, "\u00b1", `\pm `, "\u2213", `\mp `,
+	"\u222a", `\cup `, "\u2208", `\in `, "\u2205", `\emptyset `, "\u211d", `\mathbb{R}`,
+	"\u2044", "/", "\u2215", "/", "\uff0c", ",", "\uff08", "(", "\uff09", ")", "\uff1d", "=", "\uff0b", "+",
+	"\u00bd", "(1/2)", "\u00bc", "(1/4)", "\u00be", "(3/4)", "\u00b2", "^2", "\u00b3", "^3",
+	"\u00a0", " ", "\u2009", "", "\u202f", "", "\u200b", "", "\u2019", "'", "\u2032", "'",
+	"\u00b0", "",
+	// Delimiter sizing and math-mode switches carry no meaning.
+	`\left.`, "", `\right.`, "", `\left`, "", `\right`, "",
+	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\biggl`, "", `\biggr`, "",
+	`\displaystyle`, "", `\textstyle`, "", `\scriptstyle`, "",
+	`\(`, "", `\)`, "", `\[`, "", `\]`, "", `\$`, "", "$", "",
+	// Spacing. \, and {,} also serve as thousands separators: 1\,000, 1{,}000.
+	`\!`, "", `\,`, "", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
+	// Degrees are a unit: 30^\circ is 30.
+	`^{\circ}`, "", `^\circ`, "", `^{\circ }`, "", `\circ`, "", `\degree`, "",
+	// Plain-text operators with a LaTeX spelling.
+	`\lt`, "<", `\gt`, ">",
+	`\dfrac`, `\frac`, `\tfrac`, `\frac`, `\cfrac`, `\frac`,
+	`\lbrack`, "[", `\rbrack`, "]",
+)
+
+// textCommands are unwrapped to their content; \text{ cm} keeps its words
+// so units and text answers survive to the next stage.
+var textCommands = []string{
+	`\textbf`, `\textit`, `\textrm`, `\textnormal`, `\textsf`, `\texttt`, `\text`, `\mbox`, `\hbox`,
+	`\mathrm`, `\mathbf`, `\mathit`, `\mathsf`, `\mathtt`, `\boldsymbol`, `\bm`, `\operatorname`,
+	`\boxed`, `\fbox`, `\emph`,
+}
+
+// normalizeLatex turns an extracted answer into the spelling the parser
+// reads: look-alikes unified, layout dropped, text wrappers unwrapped, units
+// and trailing punctuation removed.
+func normalizeLatex(s string) string {
+	s = strings.TrimSpace(s)
+	s = latexReplacer.Replace(s)
+	s = unwrapCommands(s)
+	s = strings.TrimSpace(s)
+	s = strings.TrimRight(s, ".,;: ")
+	s = strings.TrimSpace(s)
+	s = stripUnits(s)
+	return s
+}
+
+// unwrapCommands replaces \text{...} and friends by their content.
+func unwrapCommands(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	for guard := 0; guard < 64; guard++ {
+		best, name := -1, ""
+		for _, c := range textCommands {
+			i := indexCommand(s, c)
+			if i >= 0 && (best < 0 || i < best) {
+				best, name = i, c
+			}
+		}
+		if best < 0 {
+			return s
+		}
+		j := best + len(name)
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j >= len(s) || s[j] != '{' {
+			// \text without braces: drop the command word only.
+			s = s[:best] + s[best+len(name):]
+			continue
+		}
+		end := matchBrace(s, j)
+		if end < 0 {
+			s = s[:best] + s[j+1:]
+			continue
+		}
+		inner := s[j+1 : end]
+		pad := ""
+		if strings.HasPrefix(name, `\text`) || name == `\mbox` || name == `\hbox` {
+			pad = " "
+		}
+		s = s[:best] + pad + inner + pad + s[end+1:]
+	}
+	return s
+}
+
+// indexCommand finds the LaTeX command c in s, not as the prefix of a
+// longer command (\text is not \textbf).
+func indexCommand(s, c string) int {
+	off := 0
+	for {
+		i := strings.Index(s[off:], c)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		e := i + len(c)
+		if e >= len(s) || !isLetter(s[e]) {
+			return i
+		}
+		off = e
+	}
+}
+
+// matchBrace returns the index of the } closing the { at open, or -1.
+// Escaped braces \{ \} do not count.
+func matchBrace(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// stripUnits removes trailing unit words after a quantity: "5 cm", "12
+// dollars", "3 km/h", "20 m^2", "50 percent" (which becomes 50\%).
+func stripUnits(s string) string {
+	for guard := 0; guard < 4; guard++ {
+		i := strings.LastIndexByte(s, ' ')
+		if i < 0 {
+			// "5cm": letters glued to a number.
+			j := len(s)
+			for j > 0 && isLetter(s[j-1]) {
+				j--
+			}
+			if j > 0 && j < len(s)-1 && isDigit(s[j-1]) && isUnitWord(s[j:]) {
+				return s[:j]
+			}
+			return s
+		}
+		head, word := strings.TrimSpace(s[:i]), s[i+1:]
+		if head == "" || !isUnitWord(word) || !hasDigit(head) {
+			return s
+		}
+		if w := strings.ToLower(word); w == "percent" || w == "per cent" {
+			return head + `\%`
+		}
+		s = head
+	}
+	return s
+}
+
+// isUnitWord reports whether w looks like a unit: letters (two or more, not
+// a math word) with an optional power and an optional /unit.
+func isUnitWord(w string) bool {
+	w = strings.TrimRight(w, ".")
+	if w == "" {
+		return false
+	}
+	if i := strings.IndexByte(w, '/'); i > 0 {
+		return isUnitWord(w[:i]) && isUnitWord(w[i+1:]) || (isUnitWord(w[:i]) && len(w[i+1:]) == 1 && isLetter(w[i+1]))
+	}
+	if i := strings.IndexByte(w, '^'); i > 0 {
+		p := strings.Trim(w[i+1:], "{}")
+		if p != "2" && p != "3" {
+			return false
+		}
+		w = w[:i]
+		if len(w) == 1 && isLetter(w[0]) {
+			return true // m^2
+		}
+	}
+	if len(w) < 2 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !isLetter(w[i]) {
+			return false
+		}
+	}
+	switch strings.ToLower(w) {
+	case "pi", "or", "and", "to", "sqrt", "sin", "cos", "tan", "ln", "log", "exp", "inf", "infinity", "oo":
+		return false
+	}
+	return true
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isTextLike reports whether a normalized answer is words rather than math:
+// no digits and no operators, and a run of two or more letters that is not
+// a LaTeX command or a math word. "Monday", "no solution", "yes" are text;
+// "x", "2xy", "\pi/2" are math.
+func isTextLike(s string) bool {
+	if hasDigit(s) {
+		return false
+	}
+	word := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\\':
+			j := i + 1
+			for j < len(s) && isLetter(s[j]) {
+				j++
+			}
+			if j == i+1 {
+				j++
+			}
+			i = j
+		case isLetter(c):
+			j := i
+			for j < len(s) && isLetter(s[j]) {
+				j++
+			}
+			if j-i >= 2 && !isMathWord(s[i:j]) {
+				word = true
+			}
+			i = j
+		case strings.IndexByte("+*/^=<>|_", c) >= 0:
+			return false
+		default:
+			i++
+		}
+	}
+	return word
+}
+
+func isMathWord(w string) bool {
+	switch strings.ToLower(w) {
+	case "pi", "sqrt", "sin", "cos", "tan", "sec", "csc", "cot", "ln", "log", "exp", "inf", "infinity",
+		"arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "or", "and":
+		return true
+	}
+	return false
+}
+
+// normalizeText is the whole-answer text form: case folded, white space
+// collapsed, LaTeX wrappers and surrounding punctuation removed.
+func normalizeText(s string) string {
+	s = strings.ToLower(s)
+	s = strings.ReplaceAll(s, `\`, " ")
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\r', '{', '}':
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return strings.Trim(b.String(), " .,;:!?\"'`*")
+}
