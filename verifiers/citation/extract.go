@@ -1,0 +1,783 @@
+package citation
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of extraction: a model's answer is untrusted text.
+const (
+	// MaxResponseBytes bounds the answer scanned for citations.
+	MaxResponseBytes = 1 << 20
+	// MaxCitations bounds the citations scored in one answer; the rest are
+	// ignored and reported.
+	MaxCitations = 200
+	// maxLinkText bounds the text of a markdown link.
+	maxLinkText = 1000
+	// maxQuoteBytes bounds a quoted passage.
+	maxQuoteBytes = 4000
+	// maxMarkerRange bounds a numbered range such as [1-5].
+	maxMarkerRange = 20
+)
+
+// Kinds of citation, by how the answer wrote it.
+const (
+	kindLink     = "link"     // [text](url) or <url>
+	kindFootnote = "footnote" // [^label] with a [^label]: definition
+	kindNumbered = "numbered" // [1] with a sources list
+	kindRefLink  = "reference"
+	kindBare     = "bare"   // a bare URL in running text
+	kindSource   = "source" // an entry of a sources list no marker refers to
+)
+
+// Citation is one citation found in an answer, in order of appearance.
+type Citation struct {
+	// URL is the URL as written ("" when a marker has no definition).
+	URL string
+	// Kind says how the citation was written (see the kind constants).
+	Kind string
+	// Marker is the label of a footnote or numbered citation ("1", "^a").
+	Marker string
+	// Sentence is the index of the sentence the citation is tied to, -1 for
+	// a sources-list entry no sentence refers to.
+	Sentence int
+	// Claim is the sentence's text with citations and attached quotes
+	// removed: what the citation is offered as evidence for.
+	Claim string
+	// Quotes are the quoted passages attached to this citation.
+	Quotes []string
+	// Start is the byte offset of the citation in the answer.
+	Start int
+	// Duplicate marks a citation whose URL was already cited in the same
+	// sentence, or a sources-list label that repeats another label's URL.
+	Duplicate bool
+}
+
+// definition is a footnote, reference-link or numbered-source definition.
+type definition struct {
+	url    string
+	quotes []string
+	start  int
+	used   bool
+}
+
+type span struct {
+	start, end int
+	cites      []Citation // citations the span makes (several for [1,2])
+	keepText   string     // text the span leaves in the claim (a link's text)
+	marker     bool       // a marker that may trail a sentence's full stop
+}
+
+var (
+	footnoteDefRE = regexp.MustCompile(`^ {0,3}\[\^([^\]\s]{1,64})\]:[ \t]*(.*)$`)
+	refDefRE      = regexp.MustCompile(`^ {0,3}\[([^\]^][^\]]{0,63})\]:[ \t]*<?([^\s>]+)>?(.*)$`)
+	numberedDefRE = regexp.MustCompile(`^\s*(?:[-*+]\s+)?\[(\d{1,4})\][ \t]*[:.)\-–—]?[ \t]*(.*)$`)
+	listDefRE     = regexp.MustCompile(`^\s*(\d{1,4})[.)][ \t]+(.*)$`)
+	headingRE     = regexp.MustCompile(`(?i)^\s{0,3}(?:#{1,6}[ \t]*)?(?:\*\*|__)?(sources|references|citations|bibliography|works cited|links|further reading|notes|footnotes)(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$`)
+	anyHeadingRE  = regexp.MustCompile(`^\s{0,3}#{1,6}\s`)
+	urlStartRE    = regexp.MustCompile(`(?i)\bhttps?://|\bwww\.`)
+)
+
+// extraction is the result of Extract.
+type extraction struct {
+	Citations []Citation
+	Truncated bool // more than MaxCitations were found
+}
+
+// Extract finds the citations of an answer. It is linear in the length of
+// the answer: lines are classified once, and spans are found in one
+// left-to-right pass whose look-aheads never overlap.
+func Extract(text string) extraction {
+	if len(text) > MaxResponseBytes {
+		text = text[:MaxResponseBytes]
+	}
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	body := []byte(text)
+	foot := map[string]*definition{}
+	refs := map[string]*definition{}
+	nums := map[string]*definition{}
+	var sourceLines []Citation // unnumbered entries of a sources section
+
+	// Pass 1: definition lines, blanked out of the body so they are not
+	// read as sentences.
+	inSources := false
+	for off := 0; off < len(text); {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text) - off
+		}
+		line := text[off : off+end]
+		blank := true
+		switch {
+		case headingRE.MatchString(line):
+			inSources = true
+		case anyHeadingRE.MatchString(line):
+			inSources = false
+			blank = false
+		default:
+			if m := footnoteDefRE.FindStringSubmatch(line); m != nil {
+				addDef(foot, m[1], m[2], off)
+			} else if m := numberedDefRE.FindStringSubmatch(line); m != nil && findURL(m[2]) != "" {
+				addDef(nums, m[1], m[2], off)
+			} else if m := refDefRE.FindStringSubmatch(line); m != nil && isURLish(m[2]) {
+				label := strings.ToLower(strings.TrimSpace(m[1]))
+				addDef(refs, label, m[2]+m[3], off)
+				if _, err := strconv.Atoi(label); err == nil {
+					addDef(nums, label, m[2]+m[3], off)
+				}
+			} else if m := listDefRE.FindStringSubmatch(line); inSources && m != nil && findURL(m[2]) != "" {
+				addDef(nums, m[1], m[2], off)
+			} else if inSources && findURL(line) != "" {
+				sourceLines = append(sourceLines, Citation{URL: findURL(line), Kind: kindSource, Sentence: -1, Start: off})
+			} else {
+				blank = false
+			}
+		}
+		if blank {
+			for i := off; i < off+end; i++ {
+				body[i] = ' '
+			}
+		}
+		off += end + 1
+	}
+
+	// Pass 2: spans in the body.
+	spans := findSpans(string(body), foot, refs, nums)
+	quotes := findQuotes(string(body), spans)
+	sents := splitSentences(string(body), spans, quotes)
+
+	// Tie citations and quotes to sentences; spans, quotes and sentences
+	// are all sorted, so one merge pass does it.
+	var out []Citation
+	qi, spi := 0, 0
+	for s, sent := range sents {
+		var inSent []int // indexes into spans
+		for spi < len(spans) && spans[spi].start < sent.end {
+			if spans[spi].start >= sent.start && len(spans[spi].cites) > 0 {
+				inSent = append(inSent, spi)
+			}
+			spi++
+		}
+		// Claims: the sentence with spans replaced and quotes removed.
+		var sentQuotes []quote
+		for qi < len(quotes) && quotes[qi].start < sent.end {
+			if quotes[qi].start >= sent.start {
+				sentQuotes = append(sentQuotes, quotes[qi])
+			}
+			qi++
+		}
+		claim := claimText(string(body), sent, spans, sentQuotes)
+		// Attach each quote to the first citation after it in the
+		// sentence, else the last one before it.
+		attached := make([][]string, len(inSent))
+		for _, q := range sentQuotes {
+			target := -1
+			for k, si := range inSent {
+				if spans[si].start >= q.end {
+					target = k
+					break
+				}
+			}
+			if target < 0 && len(inSent) > 0 {
+				target = len(inSent) - 1
+			}
+			if target >= 0 {
+				attached[target] = append(attached[target], q.text)
+			}
+		}
+		seen := map[string]bool{}
+		for k, si := range inSent {
+			for _, c := range spans[si].cites {
+				c.Sentence = s
+				c.Claim = claim
+				c.Quotes = append(append([]string(nil), c.Quotes...), attached[k]...)
+				if c.URL != "" {
+					id := strings.ToLower(strings.TrimRight(c.URL, "/"))
+					c.Duplicate = seen[id]
+					seen[id] = true
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	// Definitions no marker used are citations without a claim, and a
+	// label that repeats another label's URL is a duplicate.
+	var extra []Citation
+	for _, set := range []struct {
+		defs map[string]*definition
+		kind string
+	}{{foot, kindFootnote}, {nums, kindNumbered}} {
+		byURL := map[string]string{}
+		labels := sortedKeys(set.defs)
+		for _, l := range labels {
+			d := set.defs[l]
+			if !d.used && (set.kind == kindNumbered && refs[l] != nil && refs[l].used) {
+				continue // a [1]: url definition used as a reference link
+			}
+			if !d.used {
+				extra = append(extra, Citation{URL: d.url, Kind: kindSource, Marker: markerOf(set.kind, l), Sentence: -1, Start: d.start})
+			}
+		}
+		// A label that repeats an earlier label's URL is a duplicate; walk
+		// in definition order so the first label keeps the URL.
+		sort.Slice(labels, func(i, j int) bool { return set.defs[labels[i]].start < set.defs[labels[j]].start })
+		dup := map[string]bool{}
+		for _, l := range labels {
+			id := strings.ToLower(strings.TrimRight(set.defs[l].url, "/"))
+			if id == "" {
+				continue
+			}
+			if _, ok := byURL[id]; ok {
+				dup[markerOf(set.kind, l)] = true
+				continue
+			}
+			byURL[id] = l
+		}
+		for i := range out {
+			if out[i].Kind == set.kind && dup[out[i].Marker] {
+				out[i].Duplicate = true
+			}
+		}
+		for i := range extra {
+			if dup[extra[i].Marker] {
+				extra[i].Duplicate = true
+			}
+		}
+	}
+	extra = append(extra, sourceLines...)
+	sort.SliceStable(extra, func(i, j int) bool { return extra[i].Start < extra[j].Start })
+	out = append(out, extra...)
+	res := extraction{Citations: out}
+	if len(out) > MaxCitations {
+		res.Citations, res.Truncated = out[:MaxCitations], true
+	}
+	return res
+}
+
+func markerOf(kind, label string) string {
+	if kind == kindFootnote {
+		return "^" + label
+	}
+	return label
+}
+
+func sortedKeys(m map[string]*definition) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// addDef records a definition; the first definition of a label wins, as in
+// CommonMark.
+func addDef(defs map[string]*definition, label, rest string, off int) {
+	if _, ok := defs[label]; ok {
+		return
+	}
+	u := findURL(rest)
+	var qs []string
+	for _, q := range findQuotes(rest, nil) {
+		qs = append(qs, q.text)
+	}
+	defs[label] = &definition{url: u, quotes: qs, start: off}
+}
+
+func isURLish(s string) bool {
+	return urlStartRE.MatchString(s) && urlStartRE.FindStringIndex(s)[0] == 0
+}
+
+// findURL returns the first URL in s: a markdown link's target, an
+// autolink, or a bare URL.
+func findURL(s string) string {
+	if i := strings.Index(s, "]("); i >= 0 {
+		if u, _, ok := linkTarget(s, i+2); ok {
+			return u
+		}
+	}
+	loc := urlStartRE.FindStringIndex(s)
+	if loc == nil {
+		return ""
+	}
+	u, _ := bareURL(s, loc[0])
+	return u
+}
+
+// bareURL reads a URL starting at i and trims what is most likely the
+// sentence's punctuation: trailing .,;:!?'"*_ and closing brackets that do
+// not close a bracket opened inside the URL.
+func bareURL(s string, i int) (string, int) {
+	j := i
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if unicode.IsSpace(r) || r == '<' || r == '>' || r == '"' || r == '`' || r == '|' ||
+			r >= 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)) || j-i >= 4096 {
+			break
+		}
+		j += size
+	}
+	for j > i {
+		c := s[j-1]
+		switch {
+		case strings.IndexByte(".,;:!?'\"*_~", c) >= 0:
+			j--
+			continue
+		case c == ')' || c == ']' || c == '}':
+			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			if strings.Count(s[i:j], string(open)) < strings.Count(s[i:j], string(c)) {
+				j--
+				continue
+			}
+		}
+		break
+	}
+	return s[i:j], j
+}
+
+// linkTarget reads "url)" or "url "title")" at i, allowing balanced
+// parentheses in the URL, and returns the URL and the index after ")".
+func linkTarget(s string, i int) (string, int, bool) {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	angle := i < len(s) && s[i] == '<'
+	if angle {
+		i++
+	}
+	start, depth := i, 0
+	for ; i < len(s) && i-start < 4096; i++ {
+		c := s[i]
+		if angle {
+			if c == '>' {
+				break
+			}
+			if c == '\n' {
+				return "", 0, false
+			}
+			continue
+		}
+		if c == '(' {
+			depth++
+		} else if c == ')' {
+			if depth == 0 {
+				break
+			}
+			depth--
+		} else if c == ' ' || c == '\t' || c == '\n' {
+			break
+		}
+	}
+	u := s[start:i]
+	if angle {
+		i++
+	}
+	// optional title, then ")"
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		q := s[i]
+		j := strings.IndexByte(s[i+1:], q)
+		if j < 0 || j > maxLinkText {
+			return "", 0, false
+		}
+		i += j + 2
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+	}
+	if i >= len(s) || s[i] != ')' || u == "" {
+		return "", 0, false
+	}
+	return u, i + 1, true
+}
+
+// findSpans finds the citations written in the body, left to right.
+func findSpans(body string, foot, refs, nums map[string]*definition) []span {
+	var spans []span
+	// nextClose[i] is the index of the first ']' at or after i; precomputed
+	// so that every '[' finds its closing bracket in constant time.
+	nextClose := make([]int32, len(body)+1)
+	nextOpen := make([]int32, len(body)+1)
+	nextClose[len(body)], nextOpen[len(body)] = int32(len(body)), int32(len(body))
+	for i := len(body) - 1; i >= 0; i-- {
+		nextClose[i], nextOpen[i] = nextClose[i+1], nextOpen[i+1]
+		switch body[i] {
+		case ']':
+			nextClose[i] = int32(i)
+		case '[':
+			nextOpen[i] = int32(i)
+		}
+	}
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '[':
+			if sp, ok := bracketSpan(body, i, nextClose, nextOpen, foot, refs, nums); ok {
+				spans = append(spans, sp)
+				i = sp.end
+				continue
+			}
+		case c == '<' && i+1 < len(body) && (body[i+1] == 'h' || body[i+1] == 'H'):
+			if j := strings.IndexByte(body[i:min(len(body), i+4096)], '>'); j > 0 {
+				u := body[i+1 : i+j]
+				if isURLish(u) && !strings.ContainsAny(u, " \t\n<") {
+					spans = append(spans, span{start: i, end: i + j + 1, cites: []Citation{{URL: u, Kind: kindLink, Start: i}}})
+					i += j + 1
+					continue
+				}
+			}
+		case c == 'h' || c == 'H' || c == 'w' || c == 'W':
+			if i > 0 && isWordByte(body[i-1]) {
+				break
+			}
+			rest := body[i:min(len(body), i+8)]
+			if hasPrefixFold(rest, "http://") || hasPrefixFold(rest, "https://") || hasPrefixFold(rest, "www.") {
+				u, j := bareURL(body, i)
+				if len(u) > len("https://") || hasPrefixFold(u, "www.") && len(u) > 5 {
+					spans = append(spans, span{start: i, end: j, cites: []Citation{{URL: u, Kind: kindBare, Start: i}}})
+					i = j
+					continue
+				}
+			}
+		}
+		i++
+	}
+	return spans
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '/' || c == '.'
+}
+
+func hasPrefixFold(s, p string) bool {
+	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}
+
+// bracketSpan reads what starts with "[" at i: a footnote reference, an
+// inline or reference link, or numbered markers. Images are not citations.
+func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nums map[string]*definition) (span, bool) {
+	if i > 0 && body[i-1] == '!' {
+		return span{}, false
+	}
+	close := int(nextClose[i+1])
+	if close >= len(body) || int(nextOpen[i+1]) < close || close-i > maxLinkText {
+		return span{}, false
+	}
+	inner := body[i+1 : close]
+	after := close + 1
+	if strings.HasPrefix(inner, "^") {
+		label := inner[1:]
+		d := foot[label]
+		if d == nil {
+			return span{}, false // a stray [^x] with no definition is text
+		}
+		d.used = true
+		return span{start: i, end: after, marker: true, cites: []Citation{{URL: d.url, Kind: kindFootnote, Marker: "^" + label, Quotes: d.quotes, Start: i}}}, true
+	}
+	if after < len(body) && body[after] == '(' {
+		if u, end, ok := linkTarget(body, after+1); ok {
+			if isURLish(u) || strings.Contains(u, "://") {
+				return span{start: i, end: end, keepText: inner, cites: []Citation{{URL: u, Kind: kindLink, Start: i}}}, true
+			}
+			return span{start: i, end: end, keepText: inner}, true // a relative link cites nothing
+		}
+	}
+	if after < len(body) && body[after] == '[' {
+		c2 := int(nextClose[after+1])
+		if c2 < len(body) && int(nextOpen[after+1]) > c2 && c2-after <= 64 {
+			label := strings.ToLower(strings.TrimSpace(body[after+1 : c2]))
+			if label == "" {
+				label = strings.ToLower(strings.TrimSpace(inner))
+			}
+			if d := refs[label]; d != nil {
+				if _, err := strconv.Atoi(label); err != nil || !isMarkerList(inner) {
+					d.used = true
+					return span{start: i, end: c2 + 1, keepText: inner, cites: []Citation{{URL: d.url, Kind: kindRefLink, Marker: label, Start: i}}}, true
+				}
+			}
+		}
+	}
+	if len(nums) > 0 && isMarkerList(inner) {
+		var cites []Citation
+		for _, n := range markerNumbers(inner) {
+			label := strconv.Itoa(n)
+			c := Citation{Kind: kindNumbered, Marker: label, Start: i}
+			if d := nums[label]; d != nil {
+				d.used = true
+				c.URL, c.Quotes = d.url, d.quotes
+				if r := refs[label]; r != nil {
+					r.used = true
+				}
+			}
+			cites = append(cites, c)
+		}
+		return span{start: i, end: after, marker: true, cites: cites}, true
+	}
+	if d := refs[strings.ToLower(strings.TrimSpace(inner))]; d != nil && !(after < len(body) && body[after] == ':') {
+		// A shortcut reference link [label].
+		d.used = true
+		return span{start: i, end: after, keepText: inner, cites: []Citation{{URL: d.url, Kind: kindRefLink, Marker: strings.ToLower(strings.TrimSpace(inner)), Start: i}}}, true
+	}
+	return span{}, false
+}
+
+var markerListRE = regexp.MustCompile(`^\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*\s*$`)
+
+func isMarkerList(s string) bool { return len(s) <= 100 && markerListRE.MatchString(s) }
+
+// markerNumbers expands "1, 3-5" into 1 3 4 5; ranges longer than
+// maxMarkerRange are cut.
+func markerNumbers(s string) []int {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		part = strings.ReplaceAll(part, "–", "-")
+		if a, b, ok := strings.Cut(part, "-"); ok {
+			lo, _ := strconv.Atoi(strings.TrimSpace(a))
+			hi, _ := strconv.Atoi(strings.TrimSpace(b))
+			for n := lo; n <= hi && n-lo < maxMarkerRange; n++ {
+				out = append(out, n)
+			}
+			continue
+		}
+		n, _ := strconv.Atoi(part)
+		out = append(out, n)
+	}
+	return out
+}
+
+type quote struct {
+	start, end int // of the whole quoted region, quote marks included
+	text       string
+}
+
+// minQuoteWords: a quoted phrase of fewer words ("so-called", a title) is
+// part of the claim, not a passage the source must contain word for word.
+const minQuoteWords = 3
+
+// findQuotes finds quoted passages: text between matching quotation marks
+// (straight or typographic, «guillemets», 「corner brackets」) within one
+// paragraph, and blockquote lines. Quotes inside spans are ignored.
+func findQuotes(body string, spans []span) []quote {
+	var out []quote
+	inSpan := func(i int) bool {
+		k := sort.Search(len(spans), func(k int) bool { return spans[k].end > i })
+		return k < len(spans) && spans[k].start <= i
+	}
+	pairs := map[rune]rune{'"': '"', '“': '”', '„': '“', '«': '»', '「': '」', '『': '』'}
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRuneInString(body[i:])
+		if r == '>' && (i == 0 || body[i-1] == '\n') {
+			// A blockquote line.
+			end := strings.IndexByte(body[i:], '\n')
+			if end < 0 {
+				end = len(body) - i
+			}
+			text := strings.TrimSpace(strings.TrimLeft(body[i:i+end], "> "))
+			if wordCount(text) >= minQuoteWords {
+				out = append(out, quote{start: i, end: i + end, text: stripSpans(text)})
+			}
+			i += end
+			continue
+		}
+		closer, ok := pairs[r]
+		if !ok || inSpan(i) {
+			i += size
+			continue
+		}
+		// Find the closer within the paragraph and the size limit.
+		j := i + size
+		found := -1
+		for j < len(body) && j-i < maxQuoteBytes {
+			r2, s2 := utf8.DecodeRuneInString(body[j:])
+			if r2 == closer && !inSpan(j) {
+				found = j
+				break
+			}
+			if r2 == '\n' && j+1 < len(body) && body[j+1] == '\n' {
+				break
+			}
+			j += s2
+		}
+		if found < 0 {
+			i += size
+			continue
+		}
+		_, cs := utf8.DecodeRuneInString(body[found:])
+		text := body[i+size : found]
+		if wordCount(text) >= minQuoteWords {
+			out = append(out, quote{start: i, end: found + cs, text: strings.TrimSpace(text)})
+		}
+		i = found + cs
+	}
+	return out
+}
+
+// stripSpans removes citation markers such as [1] from a blockquote's text.
+func stripSpans(s string) string {
+	return strings.TrimSpace(markerInTextRE.ReplaceAllString(s, " "))
+}
+
+var markerInTextRE = regexp.MustCompile(`\[\^?[^\]\s]{1,10}\]|\(?https?://\S+`)
+
+func wordCount(s string) int { return len(strings.Fields(s)) }
+
+type sentence struct{ start, end int }
+
+// splitSentences splits the body at sentence ends outside quotes and
+// citations. Markers right after a full stop ("...in 2020.[1]") belong to
+// the sentence they follow. Newlines end a sentence unless the line is
+// hard-wrapped running text.
+func splitSentences(body string, spans []span, quotes []quote) []sentence {
+	var out []sentence
+	spanAt := make(map[int]int, len(spans)) // start -> index
+	for k, sp := range spans {
+		spanAt[sp.start] = k
+	}
+	masked := func(i int) (int, bool) { // end of a span or quote containing i
+		k := sort.Search(len(spans), func(k int) bool { return spans[k].end > i })
+		if k < len(spans) && spans[k].start <= i {
+			return spans[k].end, true
+		}
+		q := sort.Search(len(quotes), func(q int) bool { return quotes[q].end > i })
+		if q < len(quotes) && quotes[q].start <= i && body[quotes[q].start] != '>' {
+			return quotes[q].end, true
+		}
+		return 0, false
+	}
+	start := 0
+	emit := func(end int) {
+		if strings.TrimSpace(body[start:end]) != "" {
+			out = append(out, sentence{start, end})
+		}
+		start = end
+	}
+	for i := 0; i < len(body); {
+		if e, ok := masked(i); ok && e > i {
+			i = e
+			continue
+		}
+		c := body[i]
+		switch {
+		case c == '.' || c == '!' || c == '?':
+			if c == '.' && (isAbbrev(body, i) || i+1 < len(body) && body[i+1] >= '0' && body[i+1] <= '9') {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(body) && strings.IndexByte(`.!?"')]*_`, body[j]) >= 0 {
+				j++
+			}
+			for j < len(body) && strings.HasPrefix(body[j:], "”") {
+				j += len("”")
+			}
+			// trailing markers
+			for {
+				k := j
+				for k < len(body) && (body[k] == ' ' || body[k] == '\t') {
+					k++
+				}
+				if si, ok := spanAt[k]; ok && spans[si].marker {
+					j = spans[si].end
+					continue
+				}
+				break
+			}
+			if j >= len(body) || body[j] == ' ' || body[j] == '\n' || body[j] == '\t' {
+				emit(j)
+			}
+			i = j
+		case c == '\n':
+			if lineBreakEndsSentence(body, i) {
+				emit(i + 1)
+			}
+			i++
+		default:
+			_, size := utf8.DecodeRuneInString(body[i:])
+			if r, _ := utf8.DecodeRuneInString(body[i:]); r == '。' || r == '！' || r == '？' {
+				emit(i + size)
+			}
+			i += size
+		}
+	}
+	emit(len(body))
+	return out
+}
+
+// lineBreakEndsSentence: a newline continues the sentence only when the
+// next line carries on in lower case (hard-wrapped prose).
+func lineBreakEndsSentence(body string, i int) bool {
+	next := body[i+1:]
+	trimmed := strings.TrimLeft(next, " \t")
+	if trimmed == "" || trimmed[0] == '\n' {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(trimmed)
+	if !unicode.IsLower(r) {
+		return true
+	}
+	// previous line is a heading or list item: the list item may still wrap
+	ls := strings.LastIndexByte(body[:i], '\n') + 1
+	return anyHeadingRE.MatchString(body[ls:i])
+}
+
+var abbreviations = map[string]bool{
+	"e.g": true, "i.e": true, "etc": true, "vs": true, "dr": true, "mr": true, "mrs": true, "ms": true,
+	"prof": true, "st": true, "jr": true, "sr": true, "inc": true, "ltd": true, "co": true, "no": true,
+	"fig": true, "al": true, "approx": true, "u.s": true, "u.k": true, "jan": true, "feb": true,
+	"mar": true, "apr": true, "jun": true, "jul": true, "aug": true, "sep": true, "sept": true,
+	"oct": true, "nov": true, "dec": true, "p": true, "pp": true, "vol": true, "ed": true, "cf": true,
+}
+
+// isAbbrev reports whether the full stop at i ends a common abbreviation or
+// an initial ("J. Smith"), which does not end a sentence.
+func isAbbrev(body string, i int) bool {
+	j := i
+	for j > 0 && (isLetterByte(body[j-1]) || body[j-1] == '.') {
+		j--
+	}
+	w := strings.ToLower(body[j:i])
+	if abbreviations[w] {
+		return true
+	}
+	return len(w) == 1 && body[j] >= 'A' && body[j] <= 'Z'
+}
+
+func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// claimText is a sentence with citations replaced by their link text (or
+// nothing) and quoted passages removed.
+func claimText(body string, sent sentence, spans []span, quotes []quote) string {
+	var b strings.Builder
+	i := sent.start
+	k := sort.Search(len(spans), func(k int) bool { return spans[k].end > sent.start })
+	q := 0
+	for i < sent.end {
+		if k < len(spans) && spans[k].start <= i {
+			if len(spans[k].cites) == 0 || spans[k].cites[0].Kind == kindLink || spans[k].cites[0].Kind == kindRefLink {
+				if !isURLish(spans[k].keepText) {
+					b.WriteString(spans[k].keepText)
+				}
+			}
+			b.WriteByte(' ')
+			i = max(spans[k].end, i+1)
+			k++
+			continue
+		}
+		if q < len(quotes) && quotes[q].start <= i {
+			b.WriteByte(' ')
+			i = max(quotes[q].end, i+1)
+			q++
+			continue
+		}
+		b.WriteByte(body[i])
+		i++
+	}
+	return strings.TrimSpace(b.String())
+}
