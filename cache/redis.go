@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -266,13 +267,24 @@ func parseRedisURL(raw string) (*redis.UniversalOptions, error) {
 // valueKey is where a result lives: prefix{hex}. The hash tag puts a
 // value and its lease (leaseKey) in one Cluster slot, so the lease scripts
 // touch a single node; different results still spread over all slots.
-func (r *Redis) valueKey(k Key) string {
-	return r.prefix + "{" + k.Hex() + "}"
-}
+func (r *Redis) valueKey(k Key) string { return r.redisKey(k, "") }
 
 // leaseKey is the computation lease of a result: prefix{hex}:lease.
-func (r *Redis) leaseKey(k Key) string {
-	return r.prefix + "{" + k.Hex() + "}:lease"
+func (r *Redis) leaseKey(k Key) string { return r.redisKey(k, ":lease") }
+
+// redisKey builds prefix{hex}suffix in one allocation; a batch builds
+// hundreds of them.
+func (r *Redis) redisKey(k Key, suffix string) string {
+	var b strings.Builder
+	b.Grow(len(r.prefix) + 2 + 2*len(k) + len(suffix))
+	b.WriteString(r.prefix)
+	b.WriteByte('{')
+	var h [2 * len(Key{})]byte
+	hex.Encode(h[:], k[:])
+	b.Write(h[:])
+	b.WriteByte('}')
+	b.WriteString(suffix)
+	return b.String()
 }
 
 // enter asks the breaker whether a call may go to Redis.
