@@ -340,6 +340,49 @@ func TestRedisStatusRecoversWithoutTraffic(t *testing.T) {
 	}
 }
 
+// TestRedisHungIsBypassed pauses Redis (SIGSTOP: connections open, no
+// answers): calls must end at the timeout, the breaker must then bypass
+// Redis, and everything must recover once Redis answers again.
+func TestRedisHungIsBypassed(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	c, r, _ := replica(t, srv.URL())
+	ctx := context.Background()
+	if _, _, err := c.Do(ctx, rkey(1), func() ([]byte, bool, error) { return []byte("v"), true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	waitStored(t, r, rkey(1))
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Resume() })
+	start := time.Now()
+	for i := 0; i < 20; i++ {
+		c.Get(ctx, []Key{rkey(100 + i)})
+		v, _, err := c.Do(ctx, rkey(100+i), func() ([]byte, bool, error) { return []byte("w"), true, nil })
+		if err != nil || string(v) != "w" {
+			t.Fatalf("Do with Redis hung = %q, %v", v, err)
+		}
+	}
+	// 3 failures open the breaker; each costs at most the 250ms timeout.
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("20 look-ups and computations with Redis hung took %s", d)
+	}
+	if st, _ := r.Status(); st != "degraded" {
+		t.Errorf("Status with Redis hung = %s, want degraded", st)
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "recovery after Redis answers again", func() bool {
+		st, _ := r.Status()
+		return st == "ok"
+	})
+	if v, err := r.Get(ctx, []Key{rkey(1)}); err != nil || string(v[0]) != "v" {
+		t.Errorf("Get after recovery = %q, %v", v, err)
+	}
+}
+
 // replica is one process's view: a Cache over its own Redis client.
 func replica(t *testing.T, url string) (*Cache, *Redis, *prometheus.Registry) {
 	r, reg := newTestRedis(t, url, nil)
