@@ -576,6 +576,11 @@ func (p *specParser) box(raw json.RawMessage, field string, withDefaults bool) (
 }
 
 func applyBoxDefaults(b *box) {
+	// Loopback traffic is host-internal; a space means traffic from the
+	// network unless it names interfaces itself.
+	if b.in == nil {
+		b.in = &ifaceCon{names: []string{"lo"}, neg: true}
+	}
 	if b.c[dimState] == nil {
 		b.c[dimState] = &Cond{Dim: dimState, Set: newSet(width[dimState]).addValue(stNew).finish()}
 	}
