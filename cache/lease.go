@@ -118,14 +118,14 @@ func (r *Redis) Lease(ctx context.Context, key Key) ([]byte, func([]byte), error
 
 // acquire runs acquireScript once, through the breaker and the timeout.
 func (r *Redis) acquire(ctx context.Context, keys []string, token string) (int64, []byte, error) {
-	probe, err := r.enter("lease")
+	probe, err := r.enter(opLease)
 	if err != nil {
 		return 0, nil, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, err := acquireScript.Run(cctx, r.client, keys, token, r.leaseTTL.Milliseconds()).Slice()
-	r.exit(ctx, "lease", probe, err)
+	r.exit(ctx, opLease, probe, err)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -196,13 +196,13 @@ func (r *Redis) hold(key Key, token string) func([]byte) {
 // extend renews a held lease; false means it is no longer ours or Redis
 // did not answer.
 func (r *Redis) extend(key Key, token string) bool {
-	probe, err := r.enter("lease")
+	probe, err := r.enter(opLease)
 	if err != nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
 	n, err := extendScript.Run(ctx, r.client, []string{r.leaseKey(key)}, token, r.leaseTTL.Milliseconds()).Int64()
-	r.exit(context.Background(), "lease", probe, err)
+	r.exit(context.Background(), opLease, probe, err)
 	return err == nil && n == 1
 }

@@ -192,7 +192,7 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 		queue:       make(chan writeOp, cfg.WriteBuffer),
 		stop:        make(chan struct{}),
 	}
-	r.metrics = newRedisMetrics(func() float64 { return float64(len(r.queue)) })
+	r.metrics = newRedisMetrics(func() float64 { return float64(len(r.queue)) }).resolve()
 	if cfg.Registerer != nil {
 		if err := r.metrics.register(cfg.Registerer); err != nil {
 			_ = r.client.Close()
@@ -288,31 +288,31 @@ func (r *Redis) redisKey(k Key, suffix string) string {
 }
 
 // enter asks the breaker whether a call may go to Redis.
-func (r *Redis) enter(op string) (probe bool, err error) {
+func (r *Redis) enter(op redisOp) (probe bool, err error) {
 	if r.closed.Load() {
 		return false, ErrClosed
 	}
 	ok, probe := r.breaker.allow(time.Now())
 	if !ok {
-		r.metrics.bypassed.WithLabelValues(op).Inc()
+		r.metrics.op[op].bypassed.Inc()
 		return false, ErrBypassed
 	}
-	r.metrics.calls.WithLabelValues(op).Inc()
+	r.metrics.op[op].calls.Inc()
 	return probe, nil
 }
 
 // exit records the outcome of a call: failures are counted, logged at a
 // bounded rate and reported to the breaker. redis.Nil is a miss, not a
 // failure, and a caller that gave up first says nothing about Redis.
-func (r *Redis) exit(parent context.Context, op string, probe bool, err error) {
+func (r *Redis) exit(parent context.Context, op redisOp, probe bool, err error) {
 	switch {
 	case err == nil || errors.Is(err, redis.Nil):
 		r.breaker.done(time.Now(), probe, callOK, nil)
 	case parent.Err() != nil:
 		r.breaker.done(time.Now(), probe, callNeutral, nil)
 	default:
-		r.metrics.errors.WithLabelValues(op).Inc()
-		r.errLog.record(op, err)
+		r.metrics.op[op].errors.Inc()
+		r.errLog.record(op.String(), err)
 		r.breaker.done(time.Now(), probe, callFailed, err)
 	}
 }
@@ -325,7 +325,7 @@ func (r *Redis) Get(ctx context.Context, keys []Key) ([][]byte, error) {
 	if len(keys) == 0 {
 		return out, nil
 	}
-	probe, err := r.enter("get")
+	probe, err := r.enter(opGet)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +336,7 @@ func (r *Redis) Get(ctx context.Context, keys []Key) ([][]byte, error) {
 	} else {
 		err = r.getMGet(cctx, keys, out)
 	}
-	r.exit(ctx, "get", probe, err)
+	r.exit(ctx, opGet, probe, err)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +472,7 @@ func (r *Redis) drain(batch []writeOp) []writeOp {
 // flush writes batch in one pipeline. A bypassed or failed batch is
 // dropped: the cache is an accelerator, and a lease left behind expires.
 func (r *Redis) flush(batch []writeOp) {
-	probe, err := r.enter("set")
+	probe, err := r.enter(opSet)
 	if err != nil {
 		r.metrics.dropped.Add(float64(len(batch)))
 		return
@@ -495,7 +495,7 @@ func (r *Redis) flush(batch []writeOp) {
 		}
 		return nil
 	})
-	r.exit(context.Background(), "set", probe, err)
+	r.exit(context.Background(), opSet, probe, err)
 	if err != nil {
 		r.metrics.dropped.Add(float64(len(batch)))
 	}
@@ -519,7 +519,7 @@ func (r *Redis) healthLoop() {
 }
 
 func (r *Redis) ping() {
-	probe, err := r.enter("ping")
+	probe, err := r.enter(opPing)
 	if err != nil {
 		return
 	}
@@ -533,7 +533,7 @@ func (r *Redis) ping() {
 	} else {
 		err = r.client.Ping(ctx).Err()
 	}
-	r.exit(context.Background(), "ping", probe, err)
+	r.exit(context.Background(), opPing, probe, err)
 }
 
 // Status reports the tier's state for /readyz: "ok" when Redis answers,
@@ -630,8 +630,39 @@ func (g *goRedisLogger) Printf(_ context.Context, format string, v ...any) {
 	g.limit.record("client", errors.New(fmt.Sprintf(format, v...)))
 }
 
+// redisOp names a kind of Redis call in metrics and logs.
+type redisOp int
+
+const (
+	opGet   redisOp = iota // batch look-up
+	opSet                  // write-behind pipeline
+	opLease                // lease acquire, poll or renewal
+	opPing                 // health check
+	numOps
+)
+
+func (o redisOp) String() string {
+	switch o {
+	case opGet:
+		return "get"
+	case opSet:
+		return "set"
+	case opLease:
+		return "lease"
+	default:
+		return "ping"
+	}
+}
+
+// opCounters are one operation's counters, resolved once so that a call
+// does not look its labels up.
+type opCounters struct {
+	calls, errors, bypassed prometheus.Counter
+}
+
 // redisMetrics are the tier's Prometheus metrics.
 type redisMetrics struct {
+	op         [numOps]opCounters
 	calls      *prometheus.CounterVec
 	errors     *prometheus.CounterVec
 	bypassed   *prometheus.CounterVec
@@ -683,6 +714,19 @@ func newRedisMetrics(queueLen func() float64) *redisMetrics {
 			Help: "Writes waiting in the write-behind buffer.",
 		}, queueLen),
 	}
+}
+
+// resolve fills m.op from the labelled vectors.
+func (m *redisMetrics) resolve() *redisMetrics {
+	for o := range numOps {
+		name := o.String()
+		m.op[o] = opCounters{
+			calls:    m.calls.WithLabelValues(name),
+			errors:   m.errors.WithLabelValues(name),
+			bypassed: m.bypassed.WithLabelValues(name),
+		}
+	}
+	return m
 }
 
 func (m *redisMetrics) register(reg prometheus.Registerer) error {
