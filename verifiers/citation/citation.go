@@ -189,7 +189,7 @@ type weights struct {
 
 // Defaults of the params, documented in the spec and README.
 const (
-	defaultClaimThreshold = 0.6
+	defaultClaimThreshold = 0.75
 	defaultWindow         = 30
 	defaultMaxPerSentence = 3
 )
@@ -474,8 +474,9 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 			continue
 		}
 		u, err := urlkey.Parse(c.URL)
-		urls[i] = parsed{u: u, canon: u.String(), err: err}
+		urls[i] = parsed{u: u, err: err}
 		if err == nil {
+			urls[i].canon = u.String()
 			if _, ok := cache[urls[i].canon]; !ok {
 				cache[urls[i].canon] = nil
 				order = append(order, urls[i].canon)
@@ -484,6 +485,7 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 	}
 	t.resolveAll(ctx, urls, order, cache)
 
+	dup := duplicates(ex.Citations, urls)
 	perSentence := map[int]int{}
 	var ok, broken, claimed, supported, dups, over int
 	distinct := map[string]bool{}
@@ -496,7 +498,7 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 				over++
 			}
 		}
-		if c.Duplicate {
+		if dup[i] {
 			dups++
 		}
 		var r *resolved
@@ -544,8 +546,13 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 	d.Rates.Fabricated = float64(broken) / n
 	d.Rates.Duplicate = float64(dups) / n
 	d.Rates.Overcited = float64(over) / n
-	wsum := t.w.reachable + t.w.supported
-	base := t.w.reachable*d.Rates.Reachable + t.w.supported*d.Rates.Supported
+	// Without support checks the supported component is left out rather
+	// than counted as 0.
+	wsum, base := t.w.reachable, t.w.reachable*d.Rates.Reachable
+	if t.checkSupport {
+		wsum += t.w.supported
+		base += t.w.supported * d.Rates.Supported
+	}
 	if len(t.required) > 0 {
 		found := 0
 		for _, m := range t.required {
@@ -586,6 +593,45 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 		d.Reason = "cites a forbidden source"
 	}
 	return result(score, d)
+}
+
+// duplicates marks citations that repeat a URL: the same canonical URL
+// cited again in the same sentence, or a footnote or numbered label whose
+// URL an earlier label already defined (two list entries for one page).
+func duplicates(cs []Citation, urls []parsed) []bool {
+	out := make([]bool, len(cs))
+	type sentURL struct {
+		sentence int
+		url      string
+	}
+	seen := map[sentURL]bool{}
+	labelOf := map[string]string{} // kind+url -> first label
+	for i, c := range cs {
+		canon := urls[i].canon
+		if canon == "" {
+			continue
+		}
+		if c.Marker != "" && (c.Kind == kindFootnote || c.Kind == kindNumbered || c.Kind == kindSource) {
+			k := c.Kind + " " + canon
+			if c.Kind == kindSource {
+				k = kindNumbered + " " + canon
+				if strings.HasPrefix(c.Marker, "^") {
+					k = kindFootnote + " " + canon
+				}
+			}
+			if first, ok := labelOf[k]; ok && first != c.Marker {
+				out[i] = true
+				continue
+			}
+			labelOf[k] = c.Marker
+		}
+		if c.Sentence >= 0 {
+			key := sentURL{c.Sentence, canon}
+			out[i] = seen[key]
+			seen[key] = true
+		}
+	}
+	return out
 }
 
 func result(score float64, d Details) (verifiers.Result, error) {

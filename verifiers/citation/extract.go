@@ -52,9 +52,6 @@ type Citation struct {
 	Quotes []string
 	// Start is the byte offset of the citation in the answer.
 	Start int
-	// Duplicate marks a citation whose URL was already cited in the same
-	// sentence, or a sources-list label that repeats another label's URL.
-	Duplicate bool
 }
 
 // definition is a footnote, reference-link or numbered-source definition.
@@ -154,6 +151,7 @@ func Extract(text string) extraction {
 	// are all sorted, so one merge pass does it.
 	var out []Citation
 	qi, spi := 0, 0
+	var pending []quote // blockquotes waiting for the attribution that follows them
 	for s, sent := range sents {
 		var inSent []int // indexes into spans
 		for spi < len(spans) && spans[spi].start < sent.end {
@@ -171,6 +169,25 @@ func Extract(text string) extraction {
 			qi++
 		}
 		claim := claimText(string(body), sent, spans, sentQuotes)
+		if len(inSent) == 0 {
+			// A blockquote with no citation of its own is attributed by
+			// the citation that follows it ("> passage" then "— [src](url)").
+			quoted := false
+			for _, q := range sentQuotes {
+				if body[q.start] == '>' {
+					pending = append(pending, q)
+					quoted = true
+				}
+			}
+			if !quoted {
+				pending = nil
+			}
+			continue
+		}
+		if len(pending) > 0 && len(sentQuotes) == 0 {
+			sentQuotes, pending = pending, nil
+		}
+		pending = nil
 		// Attach each quote to the first citation after it in the
 		// sentence, else the last one before it.
 		attached := make([][]string, len(inSent))
@@ -189,63 +206,27 @@ func Extract(text string) extraction {
 				attached[target] = append(attached[target], q.text)
 			}
 		}
-		seen := map[string]bool{}
 		for k, si := range inSent {
 			for _, c := range spans[si].cites {
 				c.Sentence = s
 				c.Claim = claim
 				c.Quotes = append(append([]string(nil), c.Quotes...), attached[k]...)
-				if c.URL != "" {
-					id := strings.ToLower(strings.TrimRight(c.URL, "/"))
-					c.Duplicate = seen[id]
-					seen[id] = true
-				}
 				out = append(out, c)
 			}
 		}
 	}
-	// Definitions no marker used are citations without a claim, and a
-	// label that repeats another label's URL is a duplicate.
+	// Definitions no marker used are citations without a claim.
 	var extra []Citation
 	for _, set := range []struct {
 		defs map[string]*definition
 		kind string
 	}{{foot, kindFootnote}, {nums, kindNumbered}} {
-		byURL := map[string]string{}
-		labels := sortedKeys(set.defs)
-		for _, l := range labels {
+		for _, l := range sortedKeys(set.defs) {
 			d := set.defs[l]
-			if !d.used && (set.kind == kindNumbered && refs[l] != nil && refs[l].used) {
-				continue // a [1]: url definition used as a reference link
+			if d.used || set.kind == kindNumbered && refs[l] != nil && refs[l].used {
+				continue // used, or a "[1]: url" definition used as a reference link
 			}
-			if !d.used {
-				extra = append(extra, Citation{URL: d.url, Kind: kindSource, Marker: markerOf(set.kind, l), Sentence: -1, Start: d.start})
-			}
-		}
-		// A label that repeats an earlier label's URL is a duplicate; walk
-		// in definition order so the first label keeps the URL.
-		sort.Slice(labels, func(i, j int) bool { return set.defs[labels[i]].start < set.defs[labels[j]].start })
-		dup := map[string]bool{}
-		for _, l := range labels {
-			id := strings.ToLower(strings.TrimRight(set.defs[l].url, "/"))
-			if id == "" {
-				continue
-			}
-			if _, ok := byURL[id]; ok {
-				dup[markerOf(set.kind, l)] = true
-				continue
-			}
-			byURL[id] = l
-		}
-		for i := range out {
-			if out[i].Kind == set.kind && dup[out[i].Marker] {
-				out[i].Duplicate = true
-			}
-		}
-		for i := range extra {
-			if dup[extra[i].Marker] {
-				extra[i].Duplicate = true
-			}
+			extra = append(extra, Citation{URL: d.url, Kind: kindSource, Marker: markerOf(set.kind, l), Sentence: -1, Start: d.start})
 		}
 	}
 	extra = append(extra, sourceLines...)
@@ -462,15 +443,22 @@ func hasPrefixFold(s, p string) bool {
 // bracketSpan reads what starts with "[" at i: a footnote reference, an
 // inline or reference link, or numbered markers. Images are not citations.
 func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nums map[string]*definition) (span, bool) {
-	if i > 0 && body[i-1] == '!' {
-		return span{}, false
-	}
 	close := int(nextClose[i+1])
 	if close >= len(body) || int(nextOpen[i+1]) < close || close-i > maxLinkText {
 		return span{}, false
 	}
 	inner := body[i+1 : close]
 	after := close + 1
+	if i > 0 && body[i-1] == '!' {
+		// An image cites nothing; skip it whole so its URL is not read
+		// as a bare URL.
+		if after < len(body) && body[after] == '(' {
+			if _, end, ok := linkTarget(body, after+1); ok {
+				return span{start: i, end: end}, true
+			}
+		}
+		return span{}, false
+	}
 	if strings.HasPrefix(inner, "^") {
 		label := inner[1:]
 		d := foot[label]
@@ -560,6 +548,10 @@ type quote struct {
 // minQuoteWords: a quoted phrase of fewer words ("so-called", a title) is
 // part of the claim, not a passage the source must contain word for word.
 const minQuoteWords = 3
+
+// maxAnchorWords: link texts of up to this many words name the source
+// rather than state the claim.
+const maxAnchorWords = 3
 
 // findQuotes finds quoted passages: text between matching quotation marks
 // (straight or typographic, «guillemets», 「corner brackets」) within one
@@ -760,10 +752,11 @@ func claimText(body string, sent sentence, spans []span, quotes []quote) string 
 	q := 0
 	for i < sent.end {
 		if k < len(spans) && spans[k].start <= i {
-			if len(spans[k].cites) == 0 || spans[k].cites[0].Kind == kindLink || spans[k].cites[0].Kind == kindRefLink {
-				if !isURLish(spans[k].keepText) {
-					b.WriteString(spans[k].keepText)
-				}
+			// A link's text is part of the claim when it says something
+			// ("[the tower is 330 m tall](url)"); a short anchor is the
+			// source's name ("Wikipedia", "this report") and is dropped.
+			if kt := spans[k].keepText; wordCount(kt) > maxAnchorWords && !isURLish(kt) {
+				b.WriteString(kt)
 			}
 			b.WriteByte(' ')
 			i = max(spans[k].end, i+1)

@@ -25,7 +25,7 @@ const paramsSchema = `{
     "mode": {"enum": ["snapshot", "live", "snapshot_then_live"], "description": "where pages come from after the browse log; default is the server's REFEREE_CITATION_MODE (snapshot)"},
     "visited": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"url": {"type": "string"}, "status": {"type": "integer"}, "final_url": {"type": "string"}, "text": {"type": "string"}}, "required": ["url"], "additionalProperties": false}]}, "description": "the rollout's browse log: pages the agent opened, optionally with status and text"},
     "require_visited": {"type": "boolean", "default": false, "description": "a cited page missing from visited is unsupported"},
-    "claim_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.6, "description": "share of a claim's content words that must appear near its rarest word"},
+    "claim_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.75, "description": "share of a claim's content words that must appear near its rarest word"},
     "window": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 30, "description": "words on each side of the rarest word searched for the claim"},
     "max_per_sentence": {"type": "integer", "minimum": 1, "default": 3, "description": "citations per sentence above this count are penalized"},
     "check_support": {"type": "boolean", "default": true, "description": "false skips support checks (supported is null)"},

@@ -323,7 +323,11 @@ func (b *builder) readJSONL(ctx context.Context, path string) error {
 			l.Status = 200
 		}
 		ts := normalizeTimestamp(l.Timestamp)
-		if err := b.add(l.URL, ts, l.Status, l.FinalURL, "text/plain", l.Text, ""); err != nil {
+		location := ""
+		if l.Status >= 300 && l.Status <= 399 {
+			location = l.FinalURL // follow it inside the snapshot like a WARC redirect
+		}
+		if err := b.add(l.URL, ts, l.Status, l.FinalURL, "text/plain", l.Text, location); err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
 		}
 	}
