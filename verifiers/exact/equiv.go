@@ -109,8 +109,15 @@ func (c *comparer) equal(a, r *node) verdict {
 		case kTuple, kList:
 			return c.sameSeq(a.args, r.args)
 		case kInterval:
-			if len(r.args) == 2 && a.loOpen && a.hiOpen {
+			if len(r.args) == 2 {
+				if !(a.loOpen && a.hiOpen) {
+					return no(ruleInterval, "interval ends differ in openness")
+				}
 				return c.sameSeq(a.args, r.args).withRule(ruleInterval)
+			}
+		case kRel:
+			if iv := relInterval(a); iv != nil && len(r.args) == 2 {
+				return c.equal(iv, r)
 			}
 		case kMatrix:
 			if a.rows == 1 || a.cols == 1 {
@@ -126,7 +133,10 @@ func (c *comparer) equal(a, r *node) verdict {
 			}
 			return c.sameSeq(a.args, r.args).withRule(ruleInterval)
 		case kTuple:
-			if len(a.args) == 2 && r.loOpen && r.hiOpen {
+			if len(a.args) == 2 {
+				if !(r.loOpen && r.hiOpen) {
+					return no(ruleInterval, "interval ends differ in openness")
+				}
 				return c.sameSeq(a.args, r.args).withRule(ruleInterval)
 			}
 		case kRel:
@@ -243,7 +253,7 @@ func (c *comparer) scalar(a, r *node) verdict {
 	if a.k == kText || r.k == kText || !isScalar(a) || !isScalar(r) {
 		return c.equal(a, r)
 	}
-	if a.String() == r.String() {
+	if !(a.k == kNum && r.k == kNum) && a.String() == r.String() {
 		return yes(ruleSymbolic)
 	}
 	vars := freeVars(r, freeVars(a, nil))
@@ -592,17 +602,14 @@ func relInterval(n *node) *node {
 		if !isVar(x) || !isConst(a) || !isConst(b) {
 			return nil
 		}
-		lo1, open1 := lower(n.ops[0])
-		lo2, open2 := lower(n.ops[1])
-		// a < x < b: first op makes a a lower bound, the second makes b
-		// an upper bound ("x < b" means b is not a lower bound).
-		if lo1 && !lo2 && (n.ops[0] == "<" || n.ops[0] == "<=") && (n.ops[1] == "<" || n.ops[1] == "<=") {
-			return &node{k: kInterval, args: []*node{a, b}, loOpen: open1, hiOpen: n.ops[1] == "<"}
+		less := func(op string) bool { return op == "<" || op == "<=" }
+		more := func(op string) bool { return op == ">" || op == ">=" }
+		switch {
+		case less(n.ops[0]) && less(n.ops[1]): // a < x <= b
+			return &node{k: kInterval, args: []*node{a, b}, loOpen: n.ops[0] == "<", hiOpen: n.ops[1] == "<"}
+		case more(n.ops[0]) && more(n.ops[1]): // a > x >= b
+			return &node{k: kInterval, args: []*node{b, a}, loOpen: n.ops[1] == ">", hiOpen: n.ops[0] == ">"}
 		}
-		if !lo1 && (n.ops[0] == ">" || n.ops[0] == ">=") && (n.ops[1] == ">" || n.ops[1] == ">=") {
-			return &node{k: kInterval, args: []*node{b, a}, loOpen: n.ops[1] == ">", hiOpen: open1}
-		}
-		_ = open2
 	}
 	return nil
 }

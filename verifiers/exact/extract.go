@@ -22,6 +22,7 @@ const (
 const (
 	maxCandidates  = 32  // answers considered in one response
 	maxPhraseBytes = 300 // text after "the final answer is"
+	maxNumberBytes = 256 // digits of a last-number answer
 	echoContext    = 32  // bytes before an answer that must also match for it to count as an echo
 )
 
@@ -398,6 +399,9 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	j := i
 	for j > 0 && (isDigit(r[j-1]) || r[j-1] == '.' || r[j-1] == '/' || (r[j-1] == ',' && j >= 2 && isDigit(r[j-2]))) {
 		j--
+		if stop-j > maxNumberBytes {
+			return candidate{}, false, false
+		}
 	}
 	for j < stop && !isDigit(r[j]) {
 		j++

@@ -11,6 +11,8 @@ const maxAnswerBytes = 1024
 // latexReplacer rewrites look-alikes and layout-only LaTeX to one spelling.
 // It is built once and only read.
 var latexReplacer = strings.NewReplacer(
+	// A row break \\ stays whole, so its second backslash never starts "\ ".
+	`\\`, `\\`,
 	// Unicode look-alikes.
 	"\u2212", "-", "\u2013", "-", "\u2014", "-", "\u2010", "-", "\u2011", "-", "\uff0d", "-",
 	"\u00d7", `\times `, "\u00b7", `\cdot `, "\u22c5", `\cdot `, "\u2219", `\cdot `, "\u2217", "*",
