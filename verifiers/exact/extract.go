@@ -414,8 +414,14 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
 	line := strings.ToLower(r[lineStart:j])
 	trimmed := strings.TrimRight(line, " $*")
-	if strings.HasSuffix(trimmed, " or") || strings.HasSuffix(trimmed, " to") || strings.HasSuffix(trimmed, "between") {
-		return c, true, true
+	for _, w := range []string{" or", " to", " and"} {
+		if !strings.HasSuffix(trimmed, w) {
+			continue
+		}
+		rest := strings.TrimRight(trimmed[:len(trimmed)-len(w)], " $*%")
+		if rest != "" && isDigit(rest[len(rest)-1]) && (w != " and" || strings.Contains(line, "between")) {
+			return c, true, true
+		}
 	}
 	return c, true, false
 }

@@ -91,6 +91,18 @@ func unwrapCommands(s string) string {
 			continue
 		}
 		inner := s[j+1 : end]
+		if name != `\boxed` && name != `\fbox` && isUnitContent(inner) && followsQuantity(s[:best]) {
+			// 3 \mathrm{~m/s}, 5\text{ cm}: a unit after a quantity.
+			rest := s[end+1:]
+			for _, p := range []string{"^2", "^3", "^{2}", "^{3}", "^{-1}", "^{-2}"} {
+				if strings.HasPrefix(rest, p) {
+					rest = rest[len(p):]
+					break
+				}
+			}
+			s = s[:best] + " " + rest
+			continue
+		}
 		pad := ""
 		if strings.HasPrefix(name, `\text`) || name == `\mbox` || name == `\hbox` {
 			pad = " "
@@ -138,6 +150,56 @@ func matchBrace(s string, open int) int {
 	return -1
 }
 
+// isUnitContent reports the content of \text{} or \mathrm{} that is a unit:
+// "~m/s", " cm", "kg", "m^2". A lone letter counts only with the space or
+// tilde LaTeX puts before units, so 2\mathrm{i} keeps its imaginary unit.
+func isUnitContent(inner string) bool {
+	spaced := strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
+	fields := strings.Fields(strings.NewReplacer(`\cdot`, " ", "~", " ", `\,`, " ").Replace(inner))
+	if len(fields) == 0 || len(fields) > 4 {
+		return false
+	}
+	for _, w := range fields {
+		if isMathWord(w) || w == "to" {
+			return false
+		}
+		if !isUnitWord(w) && !(spaced && isLetterUnit(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLetterUnit matches one-letter units and their quotients: m, N, m/s, J/K.
+func isLetterUnit(w string) bool {
+	for _, part := range strings.Split(w, "/") {
+		p := part
+		if i := strings.IndexByte(p, '^'); i > 0 {
+			p = p[:i]
+		}
+		if p == "" || len(p) > 3 {
+			return false
+		}
+		for i := 0; i < len(p); i++ {
+			if !isLetter(p[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// followsQuantity reports whether text ends in something a unit can follow:
+// a digit, a closing bracket or brace.
+func followsQuantity(s string) bool {
+	s = strings.TrimRight(s, " ")
+	if s == "" {
+		return false
+	}
+	c := s[len(s)-1]
+	return isDigit(c) || c == ')' || c == '}' || c == ']'
+}
+
 // stripUnits removes trailing unit words after a quantity: "5 cm", "12
 // dollars", "3 km/h", "20 m^2", "50 percent" (which becomes 50\%).
 func stripUnits(s string) string {
@@ -174,7 +236,7 @@ func isUnitWord(w string) bool {
 		return false
 	}
 	if i := strings.IndexByte(w, '/'); i > 0 {
-		return isUnitWord(w[:i]) && isUnitWord(w[i+1:]) || (isUnitWord(w[:i]) && len(w[i+1:]) == 1 && isLetter(w[i+1]))
+		return isLetterUnit(w) || (isUnitWord(w[:i]) && isUnitWord(w[i+1:]))
 	}
 	if i := strings.IndexByte(w, '^'); i > 0 {
 		p := strings.Trim(w[i+1:], "{}")
