@@ -41,8 +41,11 @@ func startRedisReferee(t *testing.T, url string, env map[string]string) *Referee
 		if state == "ok" {
 			return r
 		}
+		if state == "" {
+			t.Fatalf("/readyz has no dependency \"redis\": is cache.NewRedis wired into referee serve (REFEREE_REDIS_URL)?")
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/readyz reports redis as %q (%s), want ok: is cache.NewRedis wired into referee serve as dependency \"redis\"?", state, detail)
+			t.Fatalf("/readyz reports redis as %q (%s), want ok", state, detail)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
