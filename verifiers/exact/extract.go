@@ -250,12 +250,14 @@ func (s *scanner) phrases(out []candidate, strong bool) []candidate {
 			if isFinal != strong {
 				continue
 			}
-			if !isFinal && !hasWordBefore(r, at, "the") && !hasWordBefore(r, at, "correct") && !startsLine(r, at) {
+			j, ok, colon := afterAnnouncement(r, at+len("answer"))
+			if !ok {
 				continue
 			}
-			j := at + len("answer")
-			j, ok := afterAnnouncement(r, j)
-			if !ok {
+			// "Answer: X" anywhere; "answer is X" only as "the/my/correct
+			// answer is", so "an answer is hard to find" is not one.
+			if !isFinal && !colon && !hasWordBefore(r, at, "the") && !hasWordBefore(r, at, "correct") &&
+				!hasWordBefore(r, at, "my") && !startsLine(r, at) {
 				continue
 			}
 			text, end := capturePhrase(r, j)
@@ -300,17 +302,17 @@ func startsLine(s string, at int) bool {
 
 // afterAnnouncement skips "s", " is", ":", "**", " would be" and the like
 // after the word "answer"; ok is false when no announcement follows.
-func afterAnnouncement(s string, j int) (int, bool) {
+func afterAnnouncement(s string, j int) (int, bool, bool) {
 	if j < len(s) && (s[j] == 's' || s[j] == 'S') {
-		return 0, false // "answers": plural, not a final answer
+		return 0, false, false // "answers": plural, not a final answer
 	}
-	announced := false
+	announced, colon := false, false
 	for k := 0; k < 8 && j < len(s); k++ {
 		switch {
 		case s[j] == '*' || s[j] == '_' || s[j] == ' ' || s[j] == '\t':
 			j++
 		case s[j] == ':':
-			announced = true
+			announced, colon = true, true
 			j++
 		case hasPrefixFold(s[j:], "is") && (j+2 == len(s) || !isLetter(s[j+2])):
 			announced = true
@@ -326,13 +328,13 @@ func afterAnnouncement(s string, j int) (int, bool) {
 		}
 	}
 	if !announced {
-		return 0, false
+		return 0, false, false
 	}
 	// The answer may start on the next line: "Final Answer:\n\n$$ 5 $$".
 	for j < len(s) && (s[j] == '\n' || s[j] == '\r' || s[j] == ' ') {
 		j++
 	}
-	return j, true
+	return j, true, colon
 }
 
 func hasPrefixFold(s, p string) bool {
