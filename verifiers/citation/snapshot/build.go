@@ -58,6 +58,9 @@ type builder struct {
 	texts   map[string]Record // digest -> text location
 	entries []entry
 	seen    map[string]int // canonical url+ts -> index in entries
+	// finals are pages known only as a JSONL redirect's final_url with its
+	// text; they are added when no input captured them.
+	finals []jsonlLine
 }
 
 // Build writes a snapshot into outDir from inputs: WARC files (.warc,
@@ -98,6 +101,9 @@ func Build(ctx context.Context, outDir string, inputs []string, log io.Writer) e
 		if err != nil {
 			return fmt.Errorf("snapshot build: %s: %w", in, err)
 		}
+	}
+	if err := b.addFinals(); err != nil {
+		return fmt.Errorf("snapshot build: %w", err)
 	}
 	if b.pack != nil {
 		if err := b.pack.Close(); err != nil {
@@ -184,15 +190,48 @@ func (b *builder) storeText(text string) (Record, error) {
 
 func packName(n int) string { return fmt.Sprintf("texts-%05d.pack", n) }
 
+func (b *builder) addFinals() error {
+	have := map[string]bool{}
+	for _, e := range b.entries {
+		have[e.rec.URL] = true
+	}
+	for _, l := range b.finals {
+		c, err := urlkey.Canonical(l.URL)
+		if err != nil || have[c] {
+			continue
+		}
+		have[c] = true
+		if err := b.add(l.URL, l.Timestamp, 200, "", "text/plain", l.Text, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // resolveRedirects gives each 3xx capture whose target is in the snapshot
 // the status and text of the final page, and adds final_url pages given in
 // JSONL that have no capture of their own.
 func (b *builder) resolveRedirects() {
 	latest := map[string]int{}
+	byKey := map[string]int{} // SURT keys ignore the scheme, as look-ups do
 	for i, e := range b.entries {
 		if j, ok := latest[e.rec.URL]; !ok || b.entries[j].ts < e.ts {
 			latest[e.rec.URL] = i
 		}
+		if j, ok := byKey[e.key]; !ok || b.entries[j].ts < e.ts {
+			byKey[e.key] = i
+		}
+	}
+	find := func(target string) (int, bool) {
+		if j, ok := latest[target]; ok {
+			return j, true
+		}
+		k, err := urlkey.Key(target)
+		if err != nil {
+			return 0, false
+		}
+		j, ok := byKey[k]
+		return j, ok
 	}
 	for i := range b.entries {
 		e := &b.entries[i]
@@ -201,12 +240,15 @@ func (b *builder) resolveRedirects() {
 		}
 		target := e.location
 		for hop := 0; hop < maxRedirectHops; hop++ {
-			j, ok := latest[target]
+			j, ok := find(target)
 			if !ok {
 				e.rec.FinalURL = target
 				break
 			}
 			t := b.entries[j]
+			if j == i {
+				break // a page redirecting to itself stays a redirect
+			}
 			if t.location != "" && t.rec.Status >= 300 && t.rec.Status <= 399 && t.location != target {
 				target = t.location
 				continue
@@ -324,8 +366,14 @@ func (b *builder) readJSONL(ctx context.Context, path string) error {
 		}
 		ts := normalizeTimestamp(l.Timestamp)
 		location := ""
-		if l.Status >= 300 && l.Status <= 399 {
-			location = l.FinalURL // follow it inside the snapshot like a WARC redirect
+		if l.Status >= 300 && l.Status <= 399 && l.FinalURL != "" {
+			// Follow it inside the snapshot like a WARC redirect; the text
+			// given is the final page's.
+			location = l.FinalURL
+			if l.Text != "" {
+				b.finals = append(b.finals, jsonlLine{URL: l.FinalURL, Text: l.Text, Timestamp: ts})
+				l.Text = ""
+			}
 		}
 		if err := b.add(l.URL, ts, l.Status, l.FinalURL, "text/plain", l.Text, location); err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
@@ -347,10 +395,9 @@ func normalizeTimestamp(s string) string {
 }
 
 func (b *builder) readWARC(ctx context.Context, path string) error {
-	r, err := gowarc.NewWarcFileReader(path, 0,
-		gowarc.WithSyntaxErrorPolicy(gowarc.ErrIgnore),
-		gowarc.WithSpecViolationPolicy(gowarc.ErrIgnore),
-		gowarc.WithUnknownRecordTypePolicy(gowarc.ErrIgnore))
+	// The default policies collect spec violations as warnings and only
+	// fail on records that cannot be parsed at all, which suits crawls.
+	r, err := gowarc.NewWarcFileReader(path, 0)
 	if err != nil {
 		return err
 	}
@@ -398,15 +445,17 @@ func (b *builder) addWARCRecord(rec gowarc.WarcRecord) error {
 			return nil
 		}
 		payload = p
-	case gowarc.PayloadBlock:
+	default:
+		// A resource record's block is the document itself.
+		if rec.Type() != gowarc.Resource {
+			return nil
+		}
 		ctype = rec.WarcHeader().Get("Content-Type")
-		p, err := blk.PayloadBytes()
+		p, err := blk.RawBytes()
 		if err != nil {
 			return nil
 		}
 		payload = p
-	default:
-		return nil
 	}
 	if location != "" {
 		if base, err := url.Parse(target); err == nil {

@@ -162,6 +162,9 @@ func Parse(raw string) (URL, error) {
 	if hasQuery {
 		u.Query = normalizeEscapes(query, querySafe)
 	}
+	if n := len(u.Host) + len(u.Path) + len(u.Query) + 16; n > MaxURLBytes {
+		return URL{}, fmt.Errorf("%w: longer than %d bytes once escaped", ErrInvalid, MaxURLBytes)
+	}
 	return u, nil
 }
 
@@ -227,12 +230,15 @@ func canonicalHost(h string) (string, error) {
 		ascii = strings.ToLower(h)
 	}
 	ascii = strings.TrimSuffix(ascii, ".")
-	if ascii == "" {
-		return "", fmt.Errorf("%w: empty host", ErrInvalid)
+	if ascii == "" || strings.HasPrefix(ascii, ".") || strings.HasSuffix(ascii, ".") || strings.Contains(ascii, "..") {
+		return "", fmt.Errorf("%w: empty host label in %q", ErrInvalid, h)
 	}
 	for i := 0; i < len(ascii); i++ {
+		if ascii[i] <= ' ' || ascii[i] == 0x7f {
+			return "", fmt.Errorf("%w: forbidden character in host %q", ErrInvalid, ascii)
+		}
 		switch ascii[i] {
-		case ' ', '<', '>', '"', '^', '|', '/', '?', '#', '@', '[', ']', '\\', '%':
+		case ' ', '<', '>', '"', '^', '|', '/', '?', '#', '@', '[', ']', '\\', '%', ':':
 			return "", fmt.Errorf("%w: forbidden character in host %q", ErrInvalid, ascii)
 		}
 	}
