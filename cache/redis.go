@@ -2,11 +2,14 @@ package cache
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,7 +51,9 @@ type RedisConfig struct {
 	// URL is a redis:// or rediss:// URL for a single node, or several
 	// comma-separated seed addresses (host:port or URLs) for a Cluster. The
 	// schemes redis+cluster:// and rediss+cluster:// select Cluster mode
-	// with a single seed address.
+	// with a single seed address, and
+	// redis+sentinel://host:port[,host:port]/master[/db] a master found
+	// through Sentinel.
 	URL string
 	// Prefix namespaces every key, so several deployments can share one
 	// Redis. It may not contain '{' or '}', which would change Cluster
@@ -180,7 +185,7 @@ func NewRedis(cfg RedisConfig) (*Redis, error) {
 
 	r := &Redis{
 		client:      redis.NewUniversalClient(opts),
-		cluster:     opts.IsClusterMode || len(opts.Addrs) > 1,
+		cluster:     isCluster(opts),
 		prefix:      cfg.Prefix,
 		ttl:         cfg.TTL,
 		timeout:     cfg.Timeout,
@@ -221,6 +226,9 @@ func parseRedisURL(raw string) (*redis.UniversalOptions, error) {
 	if raw == "" {
 		return nil, errors.New("cache: redis URL is empty")
 	}
+	if strings.HasPrefix(raw, "redis+sentinel://") || strings.HasPrefix(raw, "rediss+sentinel://") {
+		return parseSentinelURL(raw)
+	}
 	opts := &redis.UniversalOptions{}
 	for _, seed := range strings.Split(raw, ",") {
 		seed = strings.TrimSpace(seed)
@@ -258,8 +266,64 @@ func parseRedisURL(raw string) (*redis.UniversalOptions, error) {
 	if len(opts.Addrs) == 0 {
 		return nil, errors.New("cache: redis URL has no address")
 	}
-	if (opts.IsClusterMode || len(opts.Addrs) > 1) && opts.DB != 0 {
+	if isCluster(opts) && opts.DB != 0 {
 		return nil, errors.New("cache: redis Cluster has no databases other than 0")
+	}
+	return opts, nil
+}
+
+// isCluster reports whether opts make go-redis build a Cluster client, by
+// the rules of redis.NewUniversalClient.
+func isCluster(opts *redis.UniversalOptions) bool {
+	return opts.IsClusterMode || (len(opts.Addrs) > 1 && opts.MasterName == "")
+}
+
+// parseSentinelURL reads
+// redis+sentinel://[user:password@]host:port[,host:port...]/master[/db]
+// (rediss+sentinel:// for TLS): Sentinels to ask for the current master of
+// the named group. The credentials are the master's.
+func parseSentinelURL(raw string) (*redis.UniversalOptions, error) {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	opts := &redis.UniversalOptions{}
+	if scheme == "rediss+sentinel" {
+		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		user, pass, _ := strings.Cut(rest[:at], ":")
+		var err error
+		if opts.Username, err = url.PathUnescape(user); err != nil {
+			return nil, fmt.Errorf("cache: redis sentinel URL user: %w", err)
+		}
+		if opts.Password, err = url.PathUnescape(pass); err != nil {
+			return nil, fmt.Errorf("cache: redis sentinel URL password: %w", err)
+		}
+		rest = rest[at+1:]
+	}
+	hosts, path, _ := strings.Cut(rest, "/")
+	master, db, _ := strings.Cut(path, "/")
+	if master == "" {
+		return nil, errors.New("cache: redis sentinel URL needs the master name: redis+sentinel://host:port/master")
+	}
+	opts.MasterName = master
+	if db != "" {
+		n, err := strconv.Atoi(db)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("cache: redis sentinel URL database %q", db)
+		}
+		opts.DB = n
+	}
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			return nil, fmt.Errorf("cache: redis sentinel %q: want host:port", h)
+		}
+		opts.Addrs = append(opts.Addrs, h)
+	}
+	if len(opts.Addrs) == 0 {
+		return nil, errors.New("cache: redis sentinel URL has no address")
 	}
 	return opts, nil
 }

@@ -100,6 +100,7 @@ func TestParseRedisURL(t *testing.T) {
 		addrs   []string
 		cluster bool
 		tls     bool
+		master  string
 		wantErr bool
 	}{
 		{name: "single", url: "redis://127.0.0.1:6379/0", addrs: []string{"127.0.0.1:6379"}},
@@ -107,6 +108,8 @@ func TestParseRedisURL(t *testing.T) {
 		{name: "cluster seeds", url: "10.0.0.1:7000, 10.0.0.2:7000,10.0.0.3:7000", addrs: []string{"10.0.0.1:7000", "10.0.0.2:7000", "10.0.0.3:7000"}, cluster: true},
 		{name: "cluster URLs", url: "redis://a:7000,redis://b:7000", addrs: []string{"a:7000", "b:7000"}, cluster: true},
 		{name: "cluster one seed", url: "redis+cluster://a:7000", addrs: []string{"a:7000"}, cluster: true},
+		{name: "sentinel", url: "redis+sentinel://:pw@s1:26379,s2:26379/mymaster/0", addrs: []string{"s1:26379", "s2:26379"}, master: "mymaster"},
+		{name: "sentinel without master", url: "redis+sentinel://s1:26379", wantErr: true},
 		{name: "empty", url: " ", wantErr: true},
 		{name: "garbage", url: "not a url", wantErr: true},
 		{name: "bad scheme", url: "http://a:1", wantErr: true},
@@ -125,8 +128,11 @@ func TestParseRedisURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fmt.Sprint(o.Addrs) != fmt.Sprint(tt.addrs) || (o.IsClusterMode || len(o.Addrs) > 1) != tt.cluster || (o.TLSConfig != nil) != tt.tls {
-				t.Errorf("parseRedisURL(%q) = addrs %v cluster %v tls %v", tt.url, o.Addrs, o.IsClusterMode, o.TLSConfig != nil)
+			if fmt.Sprint(o.Addrs) != fmt.Sprint(tt.addrs) || isCluster(o) != tt.cluster || (o.TLSConfig != nil) != tt.tls {
+				t.Errorf("parseRedisURL(%q) = addrs %v cluster %v tls %v", tt.url, o.Addrs, isCluster(o), o.TLSConfig != nil)
+			}
+			if o.MasterName != tt.master {
+				t.Errorf("parseRedisURL(%q) master %q, want %q", tt.url, o.MasterName, tt.master)
 			}
 		})
 	}
@@ -216,6 +222,26 @@ func TestRedisPrefixNamespaces(t *testing.T) {
 	}
 	if len(keys) != 1 || !strings.HasPrefix(keys[0], "blue:{") {
 		t.Fatalf("keys in Redis = %q, want one under blue:", keys)
+	}
+}
+
+func TestRedisSentinel(t *testing.T) {
+	t.Parallel()
+	master := redistest.Start(t)
+	sentinel := redistest.StartSentinel(t, "refmaster", master)
+	r, _ := newTestRedis(t, "redis+sentinel://"+sentinel.Addr+"/refmaster", nil)
+	if r.cluster {
+		t.Fatal("a Sentinel URL selected Cluster mode")
+	}
+	ctx := context.Background()
+	_ = r.Set(ctx, []Entry{{rkey(1), []byte("via sentinel")}})
+	waitStored(t, r, rkey(1))
+	// The value is on the master that Sentinel named.
+	if v, err := redistest.Do(master.Addr, "GET", r.valueKey(rkey(1))); err != nil || v != "via sentinel" {
+		t.Fatalf("master holds %q, %v", v, err)
+	}
+	if st, detail := r.Status(); st != "ok" {
+		t.Errorf("Status = %s (%s)", st, detail)
 	}
 }
 

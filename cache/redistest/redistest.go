@@ -186,6 +186,46 @@ func (s *Server) Restart() error {
 // Stop kills the server; it is meant for t.Cleanup and defer.
 func (s *Server) Stop() { s.Kill() }
 
+// LaunchSentinel starts a Sentinel on a free loopback port, with its
+// configuration in dir, monitoring master under the name name with a
+// quorum of one.
+func LaunchSentinel(dir, name string, master *Server) (*Server, error) {
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", port))
+		// Sentinel rewrites its configuration file, so it gets its own.
+		text := fmt.Sprintf("port %d\nbind 127.0.0.1\nprotected-mode no\ndir %s\nlogfile %s\n"+
+			"sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 1000\n",
+			port, dir, filepath.Join(dir, fmt.Sprintf("sentinel-%d.log", port)), name, master.Port, name)
+		if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir,
+			args: []string{conf, "--sentinel"}}
+		if lastErr = s.start(); lastErr == nil {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("redistest: start sentinel: %w", lastErr)
+}
+
+// StartSentinel is LaunchSentinel for tests, with the skipping rules of
+// Start and the Sentinel stopped in t.Cleanup.
+func StartSentinel(t testing.TB, name string, master *Server) *Server {
+	t.Helper()
+	Require(t)
+	s, err := LaunchSentinel(t.TempDir(), name, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
 // Cluster is a Redis Cluster of masters without replicas on loopback.
 type Cluster struct {
 	// Nodes are the masters.
