@@ -38,12 +38,12 @@ const probeTable = `table ip ncprobe {
 `
 
 type kernelEnv struct {
-	t      *testing.T
-	nsA    string
-	nsB    string
-	fd     int // raw socket in nsA
-	ipt    bool
-	nft    bool
+	t   *testing.T
+	nsA string
+	nsB string
+	fd  int // raw socket in nsA
+	ipt bool
+	nft bool
 }
 
 // Address pools: destinations are local to the namespace under test (routed
