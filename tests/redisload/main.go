@@ -108,17 +108,17 @@ func run(ctx context.Context, o options, out io.Writer) (bool, error) {
 	l := &loader{out: out, bin: o.bin, tmp: tmp, redisURL: srv.URL(), redisAddr: srv.Addr,
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4 * o.concurrency}}}
 	defer l.stopAll()
-	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 
-	okA, err := l.hitRates(ctx, o, run)
+	okA, err := l.hitRates(ctx, o, runID)
 	if err != nil {
 		return false, fmt.Errorf("(a): %w", err)
 	}
-	okB, err := l.batchLatency(ctx, o, run)
+	okB, err := l.batchLatency(ctx, o)
 	if err != nil {
 		return false, fmt.Errorf("(b): %w", err)
 	}
-	okC, err := l.dedup(ctx, o, run)
+	okC, err := l.dedup(ctx, o, runID)
 	if err != nil {
 		return false, fmt.Errorf("(c): %w", err)
 	}
@@ -319,14 +319,14 @@ func (l *loader) pass(ctx context.Context, r *replica, items []string, c int, wa
 }
 
 // hitRates is (a).
-func (l *loader) hitRates(ctx context.Context, o options, run string) (bool, error) {
+func (l *loader) hitRates(ctx context.Context, o options, runID string) (bool, error) {
 	mem, err := l.start(ctx, "memory")
 	if err != nil {
 		return false, err
 	}
 	l.items = make([]string, o.items)
 	for i := range l.items {
-		l.items[i] = fmt.Sprintf("a-%s-%d", run, i)
+		l.items[i] = fmt.Sprintf("a-%s-%d", runID, i)
 	}
 	if _, err := l.pass(ctx, mem, l.items, o.concurrency, false); err != nil {
 		return false, fmt.Errorf("warm-up: %w", err)
@@ -378,7 +378,7 @@ func (l *loader) hitRates(ctx context.Context, o options, run string) (bool, err
 }
 
 // batchLatency is (b).
-func (l *loader) batchLatency(ctx context.Context, o options, run string) (bool, error) {
+func (l *loader) batchLatency(ctx context.Context, o options) (bool, error) {
 	const size = 256
 	if len(l.items) < size {
 		return false, errors.New("needs at least 256 items from (a)")
@@ -426,7 +426,7 @@ func (l *loader) batchLatency(ctx context.Context, o options, run string) (bool,
 }
 
 // dedup is (c).
-func (l *loader) dedup(ctx context.Context, o options, run string) (bool, error) {
+func (l *loader) dedup(ctx context.Context, o options, runID string) (bool, error) {
 	p, err := l.start(ctx, "replica-p")
 	if err != nil {
 		return false, err
@@ -440,7 +440,7 @@ func (l *loader) dedup(ctx context.Context, o options, run string) (bool, error)
 	for g := range groups {
 		var rs []string
 		for i := 0; i < 8; i++ {
-			r := fmt.Sprintf("c-%s-%d-%d", run, g, i)
+			r := fmt.Sprintf("c-%s-%d-%d", runID, g, i)
 			rs = append(rs, r, r)
 		}
 		rng.Shuffle(len(rs), func(i, j int) { rs[i], rs[j] = rs[j], rs[i] })
