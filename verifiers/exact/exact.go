@@ -436,7 +436,8 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 		if c, ok := sc.lastLine(); ok {
 			// A bare last line counts only when it is a letter form, never
 			// a sentence that starts with the article "A".
-			if ls := t.choices.parse(c.text); len(ls) > 0 && len(c.text) <= 40 {
+			// An echoed option line such as "D) 4" is not a choice either.
+			if _, ok := t.choices.letterOf(strings.Trim(c.text, "*_ .")); ok {
 				cands = []candidate{c}
 			}
 		}

@@ -74,15 +74,23 @@ func codeFences(s string) [][2]int {
 // echo of the prompt (its text with the context before it occurs verbatim
 // in the prompt, as when a response repeats a few-shot example).
 func (s *scanner) keep(c candidate) bool {
-	for _, f := range s.fences {
-		if c.pos >= f[0] && c.pos < f[1] {
-			return false
-		}
+	if s.fenceAt(c.pos) >= 0 {
+		return false
 	}
 	if s.prompt != "" && c.pos >= echoContext && strings.Contains(s.prompt, s.resp[c.pos-echoContext:c.end]) {
 		return false
 	}
 	return strings.TrimSpace(c.text) != ""
+}
+
+// fenceAt returns the start of the code block containing pos, or -1.
+func (s *scanner) fenceAt(pos int) int {
+	for _, f := range s.fences {
+		if pos >= f[0] && pos < f[1] {
+			return f[0]
+		}
+	}
+	return -1
 }
 
 func (s *scanner) add(out []candidate, c candidate) []candidate {
@@ -382,15 +390,18 @@ func capturePhrase(s string, j int) (string, int) {
 func (s *scanner) lastNumber() (candidate, bool, bool) {
 	r := s.resp
 	end := len(r)
-	for _, f := range s.fences {
-		if f[1] == len(r) {
-			end = f[0]
-		}
-	}
 	i := end - 1
-	for i >= 0 && !isDigit(r[i]) {
+	for i >= 0 {
 		if end-i > 4096 {
 			return candidate{}, false, false
+		}
+		if f := s.fenceAt(i); f >= 0 {
+			i = f - 1 // numbers in code blocks are not answers
+			end = f
+			continue
+		}
+		if isDigit(r[i]) {
+			break
 		}
 		i--
 	}
@@ -412,6 +423,9 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 		j--
 	}
 	c := candidate{text: r[j:stop], pos: j, end: stop, source: exLastNumber}
+	if !s.keep(c) {
+		return candidate{}, false, false
+	}
 	// Hedge: "... is 3 or 4" in the same line.
 	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
 	line := strings.ToLower(r[lineStart:j])
