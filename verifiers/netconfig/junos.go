@@ -70,6 +70,10 @@ func parseJunos(cfg *Config) {
 		}
 		toks := tokenize(l)
 		toks = expandBrackets(toks)
+		if len(toks) == 0 {
+			cfg.unrecognized(ln)
+			continue
+		}
 		switch toks[0] {
 		case "set":
 		case "delete", "deactivate", "activate", "annotate", "insert", "rename", "protect", "unprotect":
