@@ -273,8 +273,8 @@ func hasDigit(s string) bool {
 }
 
 // isTextLike reports whether a normalized answer is words rather than math:
-// no digits and no operators, and a run of two or more letters that is not
-// a LaTeX command or a math word. "Monday", "no solution", "yes" are text;
+// no digits, operators, brackets or LaTeX commands, and a run of two or more
+// letters that is not a math word. "Monday", "no solution", "yes" are text;
 // "x", "2xy", "\pi/2" are math.
 func isTextLike(s string) bool {
 	if hasDigit(s) {
@@ -284,15 +284,8 @@ func isTextLike(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
-		case c == '\\':
-			j := i + 1
-			for j < len(s) && isLetter(s[j]) {
-				j++
-			}
-			if j == i+1 {
-				j++
-			}
-			i = j
+		case c == '\\' || c == '(' || c == '[':
+			return false // a LaTeX command or a bracket: math
 		case isLetter(c):
 			j := i
 			for j < len(s) && isLetter(s[j]) {
