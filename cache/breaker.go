@@ -49,6 +49,7 @@ type breaker struct {
 	failures int // consecutive
 	openedAt time.Time
 	probing  bool
+	probeAt  time.Time
 	lastErr  error
 }
 
@@ -66,10 +67,12 @@ func (b *breaker) allow(now time.Time) (ok, probe bool) {
 		}
 		b.set(breakerHalfOpen)
 	}
-	if b.probing {
+	// A probe that never reported back (its caller panicked) must not
+	// keep the breaker half-open forever: after a cool-down, probe again.
+	if b.probing && now.Sub(b.probeAt) < b.cooldown {
 		return false, false
 	}
-	b.probing = true
+	b.probing, b.probeAt = true, now
 	return true, true
 }
 

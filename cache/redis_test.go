@@ -163,6 +163,10 @@ func TestBreakerStates(t *testing.T) {
 	if ok, _ := b.allow(later); ok {
 		t.Fatal("half-open breaker let a second call through beside the probe")
 	}
+	// A lost probe (its caller never reported) is replaced after a cool-down.
+	if ok, probe := b.allow(later.Add(1100 * time.Millisecond)); !ok || !probe {
+		t.Fatal("a lost probe kept the breaker half-open")
+	}
 	b.done(later, true, callFailed, boom)
 	if st, _, _ := b.snapshot(); st != breakerOpen {
 		t.Fatalf("failed probe left the breaker %v", st)
