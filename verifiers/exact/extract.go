@@ -258,7 +258,7 @@ func (s *scanner) phrases(out []candidate, strong bool) []candidate {
 			if isFinal != strong {
 				continue
 			}
-			j, ok, colon := afterAnnouncement(r, at+len("answer"))
+			j, ok, colon := afterAnnouncement(r, at+len("answer"), isFinal)
 			if !ok {
 				continue
 			}
@@ -309,8 +309,9 @@ func startsLine(s string, at int) bool {
 }
 
 // afterAnnouncement skips "s", " is", ":", "**", " would be" and the like
-// after the word "answer"; ok is false when no announcement follows.
-func afterAnnouncement(s string, j int) (int, bool, bool) {
+// after the word "answer"; ok is false when no announcement follows. After
+// "final answer" a line break then display math also announces the answer.
+func afterAnnouncement(s string, j int, final bool) (int, bool, bool) {
 	if j < len(s) && (s[j] == 's' || s[j] == 'S') {
 		return 0, false, false // "answers": plural, not a final answer
 	}
@@ -336,7 +337,15 @@ func afterAnnouncement(s string, j int) (int, bool, bool) {
 		}
 	}
 	if !announced {
-		return 0, false, false
+		// A "**Final Answer**" heading followed by display math.
+		k := j
+		for k < len(s) && (s[k] == '\n' || s[k] == '\r' || s[k] == ' ') {
+			k++
+		}
+		if !final || k == j || !strings.Contains(s[j:k], "\n") || !(strings.HasPrefix(s[k:], "$") || strings.HasPrefix(s[k:], `\[`) || strings.HasPrefix(s[k:], `\(`)) {
+			return 0, false, false
+		}
+		return k, true, false
 	}
 	// The answer may start on the next line: "Final Answer:\n\n$$ 5 $$".
 	for j < len(s) && (s[j] == '\n' || s[j] == '\r' || s[j] == ' ') {
