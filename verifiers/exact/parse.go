@@ -52,7 +52,7 @@ type node struct {
 // Parser limits. Depth bounds recursion on nested brackets; nodes bound the
 // tree size so every later walk is linear in a small constant.
 const (
-	maxDepth = 64
+	maxDepth = 256
 	maxNodes = 2048
 )
 
