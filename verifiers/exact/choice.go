@@ -9,9 +9,10 @@ const maxChoices = 26
 
 // choiceOptions describes the options of a multiple-choice task.
 type choiceOptions struct {
-	n     int      // number of options; 0 when params.choices is absent (A-J accepted)
-	texts []string // normalized option texts
-	trees []*node  // parsed options (nil when not math)
+	n     int       // number of options; 0 when params.choices is absent (A-J accepted)
+	texts []string  // normalized option texts
+	trees []*node   // parsed options (nil when not math)
+	cmp   *comparer // compares an answer's math to an option's
 }
 
 func (o *choiceOptions) valid(l int) bool {
@@ -137,7 +138,8 @@ func (o *choiceOptions) matchText(t string) (int, bool) {
 		return 0, false
 	}
 	tree = fold(tree)
-	c := &comparer{tol: 1e-9, tolRat: tolRat(1e-9), percent: "either"}
+	c := *o.cmp
+	c.budget = maxCompareWork
 	for i, x := range o.trees {
 		if x != nil && c.equal(tree, x).ok {
 			return i, true

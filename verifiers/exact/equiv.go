@@ -36,6 +36,11 @@ const (
 	numPoints = 8 // random points per comparison; at least minPoints must evaluate
 	minPoints = 3
 	maxItems  = 64 // items compared pairwise in a set; larger sets compare by form only
+	maxPM     = 3  // ± signs expanded (2^3 variants); more are refused
+
+	// maxCompareWork bounds the comparisons of one Score, so nested
+	// collections cannot multiply into millions of comparisons.
+	maxCompareWork = 4096
 )
 
 // verdict is the outcome of one comparison.
@@ -53,6 +58,7 @@ func (v verdict) withRule(r string) verdict { v.rule = r; return v }
 
 // comparer holds the policy of one task.
 type comparer struct {
+	budget  int // comparisons left in this Score
 	tol     float64
 	tolRat  *big.Rat
 	percent string // "either", "number", "fraction"
@@ -61,6 +67,10 @@ type comparer struct {
 
 // equal compares an answer tree a to a reference tree r.
 func (c *comparer) equal(a, r *node) verdict {
+	c.budget--
+	if c.budget < 0 {
+		return no(ruleSet, "too complex to compare")
+	}
 	if a.k == kText || r.k == kText {
 		if a.k == kText && r.k == kText && a.name == r.name {
 			return yes(ruleText)
@@ -68,6 +78,9 @@ func (c *comparer) equal(a, r *node) verdict {
 		return no(ruleText, "text differs")
 	}
 	// ± expands to its two values: \pm 3 is the list 3, -3.
+	if countPM(a, 0) > maxPM || countPM(r, 0) > maxPM {
+		return no(ruleSet, "too many ± signs")
+	}
 	if hasPM(a) {
 		a = expandPM(a)
 	}
@@ -620,6 +633,20 @@ func isScalar(n *node) bool {
 		return false
 	}
 	return true
+}
+
+// countPM counts ± nodes in n, stopping early past maxPM.
+func countPM(n *node, acc int) int {
+	if n == nil || acc > maxPM {
+		return acc
+	}
+	if n.k == kPM {
+		acc++
+	}
+	for _, a := range n.args {
+		acc = countPM(a, acc)
+	}
+	return acc
 }
 
 func hasPM(n *node) bool {

@@ -267,7 +267,7 @@ func allLetters(raws []string) bool {
 }
 
 func (t *task) prepareChoice(raws, choices []string) error {
-	o := &choiceOptions{n: len(choices)}
+	o := &choiceOptions{n: len(choices), cmp: t.cmp}
 	for _, c := range choices {
 		norm := normalizeLatex(c)
 		o.texts = append(o.texts, normalizeText(norm))
@@ -314,43 +314,53 @@ type details struct {
 
 // answer is one extracted answer, parsed.
 type answer struct {
-	tree *node
-	norm string
-	text string
+	tree  *node
+	norm  string // canonical form for details and de-duplication
+	latex string // the normalized spelling the parser read
+	text  string // whole-answer text form, set for text answers
+}
+
+// textForm returns the whole-answer text form, computing it for math
+// answers only when a text comparison needs it.
+func (a answer) textForm() string {
+	if a.tree.k == kText {
+		return a.text
+	}
+	return normalizeText(a.latex)
 }
 
 func (t *task) parseAnswer(s string) answer {
 	norm := normalizeLatex(s)
-	text := normalizeText(norm)
-	if len(norm) > maxAnswerBytes {
-		return answer{tree: &node{k: kText, name: text}, norm: clip(text), text: text}
+	textAnswer := func() answer {
+		text := normalizeText(norm)
+		return answer{tree: &node{k: kText, name: text}, norm: clip(text), latex: norm, text: text}
 	}
-	if t.mode == "string" {
-		return answer{tree: &node{k: kText, name: text}, norm: text, text: text}
+	if len(norm) > maxAnswerBytes || t.mode == "string" {
+		return textAnswer()
 	}
 	tree, err := parseAnswerTree(norm)
 	if err != nil || tree.k == kText {
-		return answer{tree: &node{k: kText, name: text}, norm: text, text: text}
+		return textAnswer()
 	}
-	return answer{tree: tree, norm: tree.String(), text: text}
+	return answer{tree: tree, norm: tree.String(), latex: norm}
 }
 
 // compare compares an answer to a reference, falling back to the text form
 // when one side is text and the other math (\text{Devon} against Devon).
-func (t *task) compare(a answer, r ref) verdict {
+func (t *task) compare(c *comparer, a answer, r ref) verdict {
 	if a.tree.k == kText || r.tree.k == kText {
-		if a.text == r.text {
+		if a.textForm() == r.text {
 			return yes(ruleText)
 		}
 		return no(ruleText, "text differs")
 	}
 	if t.mode == "numeric" && (!isScalar(a.tree) || len(freeVars(a.tree, nil)) > 0) {
 		if v := assignedValue(a.tree); v != nil && isScalar(v) {
-			return t.cmp.scalar(v, r.tree).withRule(ruleAssign)
+			return c.scalar(v, r.tree).withRule(ruleAssign)
 		}
 		return no(ruleNumeric, "numeric mode needs a number")
 	}
-	return t.cmp.equal(a.tree, r.tree)
+	return c.equal(a.tree, r.tree)
 }
 
 // Score implements verifiers.Task.
@@ -376,6 +386,10 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		d.Rule, d.Reason = ruleHedge, "the final sentence offers several values"
 		return result(0, d)
 	}
+	// Each Score works on its own copy of the comparer, with its own
+	// budget of comparisons.
+	cmp := *t.cmp
+	cmp.budget = maxCompareWork
 	ans := t.parseAnswer(last.text)
 	d.Normalized = clip(ans.norm)
 	// Hedge rule: every extracted answer must say the same thing.
@@ -386,7 +400,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 			continue
 		}
 		seen[other.norm] = true
-		if v := t.compareAnswers(other, ans); !v.ok {
+		if v := t.compareAnswers(&cmp, other, ans); !v.ok {
 			d.Rule = ruleHedge
 			d.Reason = fmt.Sprintf("%d different final answers (%s and %s)", len(cands), clipN(other.norm, 40), clipN(ans.norm, 40))
 			return result(0, d)
@@ -394,7 +408,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 	}
 	var first verdict
 	for i, r := range t.refs {
-		v := t.compare(ans, r)
+		v := t.compare(&cmp, ans, r)
 		if i == 0 || v.ok {
 			first = v
 			d.ReferenceNormalized = clip(r.norm)
@@ -417,14 +431,14 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 }
 
 // compareAnswers checks two extracted answers for the hedge rule.
-func (t *task) compareAnswers(a, b answer) verdict {
+func (t *task) compareAnswers(c *comparer, a, b answer) verdict {
 	if a.tree.k == kText || b.tree.k == kText {
-		if a.text == b.text {
+		if a.textForm() == b.textForm() {
 			return yes(ruleText)
 		}
 		return no(ruleText, "text differs")
 	}
-	return t.cmp.equal(a.tree, b.tree)
+	return c.equal(a.tree, b.tree)
 }
 
 // scoreChoice scores a multiple-choice response.

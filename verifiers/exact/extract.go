@@ -472,6 +472,29 @@ func sortCandidates(cs []candidate) {
 	}
 }
 
+// dropPhrasesAroundBoxes removes phrase candidates whose text contains a
+// box that is itself a candidate ("The final answer is $\boxed{5}$"): the
+// same answer need not be parsed twice.
+func dropPhrasesAroundBoxes(cs []candidate) []candidate {
+	out := make([]candidate, 0, len(cs))
+	for _, c := range cs {
+		if c.source == exPhrase && containsBox(cs, c) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func containsBox(cs []candidate, p candidate) bool {
+	for _, b := range cs {
+		if b.source == exBoxed && b.pos >= p.pos && b.end <= p.end {
+			return true
+		}
+	}
+	return false
+}
+
 // extract collects the answers of one response with the given extractor.
 // hedge is set when the last-number fallback saw "3 or 4".
 func (s *scanner) extract(mode string, re *regexp.Regexp, allowLastNumber bool) (cands []candidate, hedge bool) {
@@ -508,7 +531,11 @@ func (s *scanner) extract(mode string, re *regexp.Regexp, allowLastNumber bool) 
 	cands = s.boxed(nil)
 	cands = s.answerTags(cands)
 	cands = s.gsm8k(cands)
+	boxes := len(cands)
 	cands = s.phrases(cands, true)
+	if boxes > 0 && len(cands) > boxes {
+		cands = dropPhrasesAroundBoxes(cands)
+	}
 	if len(cands) > 0 {
 		return cands, false
 	}

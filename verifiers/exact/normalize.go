@@ -40,10 +40,11 @@ var latexReplacer = strings.NewReplacer(
 
 // textCommands are unwrapped to their content; \text{ cm} keeps its words
 // so units and text answers survive to the next stage.
-var textCommands = []string{
-	`\textbf`, `\textit`, `\textrm`, `\textnormal`, `\textsf`, `\texttt`, `\text`, `\mbox`, `\hbox`,
-	`\mathrm`, `\mathbf`, `\mathit`, `\mathsf`, `\mathtt`, `\boldsymbol`, `\bm`, `\operatorname`,
-	`\boxed`, `\fbox`, `\emph`,
+var textCommands = map[string]bool{
+	"textbf": true, "textit": true, "textrm": true, "textnormal": true, "textsf": true, "texttt": true,
+	"text": true, "mbox": true, "hbox": true, "mathrm": true, "mathbf": true, "mathit": true,
+	"mathsf": true, "mathtt": true, "boldsymbol": true, "bm": true, "operatorname": true,
+	"boxed": true, "fbox": true, "emph": true,
 }
 
 // normalizeLatex turns an extracted answer into the spelling the parser
@@ -62,36 +63,47 @@ func normalizeLatex(s string) string {
 
 // unwrapCommands replaces \text{...} and friends by their content.
 func unwrapCommands(s string) string {
-	if strings.IndexByte(s, '\\') < 0 {
-		return s
-	}
-	for guard := 0; guard < 64; guard++ {
-		best, name := -1, ""
-		for _, c := range textCommands {
-			i := indexCommand(s, c)
-			if i >= 0 && (best < 0 || i < best) {
-				best, name = i, c
-			}
-		}
-		if best < 0 {
+	off := 0
+	for replaced := 0; replaced < 64; {
+		i := strings.IndexByte(s[off:], '\\')
+		if i < 0 {
 			return s
 		}
-		j := best + len(name)
+		best := off + i
+		k := best + 1
+		for k < len(s) && isLetter(s[k]) {
+			k++
+		}
+		name := s[best+1 : k]
+		if k == best+1 || !textCommands[name] {
+			off = max(k, best+2)
+			if off >= len(s) {
+				return s
+			}
+			continue
+		}
+		j := k
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
 		if j >= len(s) || s[j] != '{' {
 			// \text without braces: drop the command word only.
-			s = s[:best] + s[best+len(name):]
+			s = s[:best] + s[k:]
+			off = best
+			replaced++
 			continue
 		}
 		end := matchBrace(s, j)
 		if end < 0 {
 			s = s[:best] + s[j+1:]
+			off = best
+			replaced++
 			continue
 		}
 		inner := s[j+1 : end]
-		if name != `\boxed` && name != `\fbox` && isUnitContent(inner) && followsQuantity(s[:best]) {
+		off = best
+		replaced++
+		if name != "boxed" && name != "fbox" && isUnitContent(inner) && followsQuantity(s[:best]) {
 			// 3 \mathrm{~m/s}, 5\text{ cm}: a unit after a quantity.
 			rest := s[end+1:]
 			for _, p := range []string{"^2", "^3", "^{2}", "^{3}", "^{-1}", "^{-2}"} {
@@ -104,30 +116,12 @@ func unwrapCommands(s string) string {
 			continue
 		}
 		pad := ""
-		if strings.HasPrefix(name, `\text`) || name == `\mbox` || name == `\hbox` {
+		if strings.HasPrefix(name, "text") || name == "mbox" || name == "hbox" {
 			pad = " "
 		}
 		s = s[:best] + pad + inner + pad + s[end+1:]
 	}
 	return s
-}
-
-// indexCommand finds the LaTeX command c in s, not as the prefix of a
-// longer command (\text is not \textbf).
-func indexCommand(s, c string) int {
-	off := 0
-	for {
-		i := strings.Index(s[off:], c)
-		if i < 0 {
-			return -1
-		}
-		i += off
-		e := i + len(c)
-		if e >= len(s) || !isLetter(s[e]) {
-			return i
-		}
-		off = e
-	}
 }
 
 // matchBrace returns the index of the } closing the { at open, or -1.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -618,9 +619,19 @@ func (p *parser) parsePrimary() (*node, error) {
 }
 
 func (p *parser) number(t token) (*node, error) {
-	r, ok := new(big.Rat).SetString(t.text)
-	if !ok {
-		return nil, fmt.Errorf("bad number %q", t.text)
+	var r *big.Rat
+	if !t.dec && len(t.text) <= 18 {
+		// Fast path: most numbers are short integers.
+		v, err := strconv.ParseInt(t.text, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad number %q", t.text)
+		}
+		r = new(big.Rat).SetInt64(v)
+	} else {
+		var ok bool
+		if r, ok = new(big.Rat).SetString(t.text); !ok {
+			return nil, fmt.Errorf("bad number %q", t.text)
+		}
 	}
 	n := node{k: kNum, val: r, dec: t.dec}
 	if t.dec {
