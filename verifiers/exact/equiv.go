@@ -99,6 +99,12 @@ func (c *comparer) equal(a, r *node) verdict {
 		r, _ = c.reduceChain(r)
 	}
 	multiR := r.k == kList || r.k == kSet
+	// "x \le -3 or x \ge 3" against a union: the inequalities are intervals.
+	if a.k == kList && (r.k == kUnion || r.k == kInterval) {
+		if u := listUnion(a); u != nil {
+			a = u
+		}
+	}
 	switch {
 	case a.k == kList && !multiR && r.k != kTuple:
 		// Several answers to a single-valued question: a hedge unless
@@ -159,8 +165,13 @@ func (c *comparer) equal(a, r *node) verdict {
 		}
 		return no(ruleInterval, "reference is an interval")
 	case kUnion:
-		if a.k == kUnion {
+		switch a.k {
+		case kUnion:
 			return c.sameSet(a.args, r.args).withRule(ruleInterval)
+		case kRel:
+			if iv := relInterval(a); iv != nil {
+				return c.equal(iv, r)
+			}
 		}
 		return no(ruleInterval, "reference is a union")
 	case kMatrix:
@@ -560,6 +571,23 @@ func (c *comparer) reduceChain(n *node) (*node, bool) {
 		return &node{k: kRel, args: []*node{n.args[0], last}, ops: []string{"="}}, false
 	}
 	return last, false
+}
+
+// listUnion reads a list of one-variable inequalities as a union of
+// intervals, or returns nil.
+func listUnion(n *node) *node {
+	u := &node{k: kUnion}
+	for _, x := range n.args {
+		iv := relInterval(x)
+		if iv == nil {
+			if x.k != kInterval {
+				return nil
+			}
+			iv = x
+		}
+		u.args = append(u.args, iv)
+	}
+	return u
 }
 
 // unwrapMembership reads x \in S as S.

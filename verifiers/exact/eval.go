@@ -600,6 +600,11 @@ func (n *node) write(b *strings.Builder, ctx int) {
 					a.args[0].write(b, precMul)
 					continue
 				}
+				if a.k == kNum && a.val.Sign() < 0 && a.name == "" {
+					b.WriteString(" - ")
+					(&node{k: kNum, val: new(big.Rat).Neg(a.val)}).write(b, precMul)
+					continue
+				}
 				b.WriteString(" + ")
 			}
 			a.write(b, precAdd+1)

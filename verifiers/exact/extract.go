@@ -432,11 +432,16 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 		j--
 	}
 	c := candidate{text: r[j:stop], pos: j, end: stop, source: exLastNumber}
+	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
+	if m, ok := enclosingMath(r, lineStart, j, stop); ok {
+		// The number ends a formula such as $\frac{1}{6}$: the answer is
+		// the formula, not its last digit.
+		c.text = m
+	}
 	if !s.keep(c) {
 		return candidate{}, false, false
 	}
 	// Hedge: "... is 3 or 4" in the same line.
-	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
 	line := strings.ToLower(r[lineStart:j])
 	trimmed := strings.TrimRight(line, " $*")
 	for _, w := range []string{" or", " to", " and"} {
@@ -449,6 +454,29 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 		}
 	}
 	return c, true, false
+}
+
+// enclosingMath returns the inline math span ($...$ or \(...\)) of the
+// line starting at lineStart that contains [j, stop), if there is one.
+func enclosingMath(r string, lineStart, j, stop int) (string, bool) {
+	lineEnd := strings.IndexByte(r[stop:], '\n')
+	if lineEnd < 0 {
+		lineEnd = len(r)
+	} else {
+		lineEnd += stop
+	}
+	if open := strings.LastIndex(r[lineStart:j], `\(`); open >= 0 {
+		if cl := strings.Index(r[stop:lineEnd], `\)`); cl >= 0 {
+			return r[lineStart+open+2 : stop+cl], true
+		}
+	}
+	if strings.Count(r[lineStart:j], "$")%2 == 1 {
+		open := strings.LastIndexByte(r[lineStart:j], '$')
+		if cl := strings.IndexByte(r[stop:lineEnd], '$'); cl >= 0 {
+			return r[lineStart+open+1 : stop+cl], true
+		}
+	}
+	return "", false
 }
 
 // regexCandidates returns group 1 of every match of re outside code blocks.
