@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -42,12 +43,28 @@ type Config struct {
 	Stats Stats
 }
 
+// reserveTTL bounds how long a lease taken by Lookup waits for its Do
+// before it is released for other replicas: long enough for the last job
+// of a large batch to start, short enough that a caller breaking the
+// Lookup-then-Do contract delays others only briefly.
+const reserveTTL = 10 * time.Second
+
 // Cache is the tiered result cache with in-flight de-duplication.
 type Cache struct {
 	mem    *Memory
 	remote Store
 	stats  Stats
 	flight singleflight.Group
+
+	reserveTTL time.Duration
+	resMu      sync.Mutex
+	reserved   map[Key]*reservation // leases taken by Lookup, waiting for Do
+}
+
+// reservation is a lease that Lookup took for a later Do.
+type reservation struct {
+	done  func(value []byte)
+	timer *time.Timer
 }
 
 // New returns a Cache for cfg.
@@ -55,7 +72,13 @@ func New(cfg Config) *Cache {
 	if cfg.Stats == nil {
 		cfg.Stats = noStats{}
 	}
-	return &Cache{mem: NewMemory(cfg.Entries, cfg.TTL), remote: cfg.Remote, stats: cfg.Stats}
+	return &Cache{
+		mem:        NewMemory(cfg.Entries, cfg.TTL),
+		remote:     cfg.Remote,
+		stats:      cfg.Stats,
+		reserveTTL: reserveTTL,
+		reserved:   map[Key]*reservation{},
+	}
 }
 
 // Memory returns the memory tier.
@@ -105,6 +128,96 @@ func (c *Cache) Get(ctx context.Context, keys []Key) ([][]byte, []Tier) {
 		_ = c.mem.Set(ctx, fill)
 	}
 	return vals, tiers
+}
+
+// Lookup is Get for callers that go on to compute every miss with Do, as
+// the scoring flow does. When the remote tier is a BatchLeaser, Lookup
+// also tries the leases of all the keys that missed every tier in one more
+// round trip; Do then computes a key whose lease Lookup took without
+// asking Redis again. A batch of unseen items so costs two round trips
+// instead of one per item. Keys that another replica finished in between
+// are returned as remote hits. A lease that no Do claims within ten
+// seconds is released.
+func (c *Cache) Lookup(ctx context.Context, keys []Key) ([][]byte, []Tier) {
+	vals, tiers := c.Get(ctx, keys)
+	bl, ok := c.remote.(BatchLeaser)
+	if !ok {
+		return vals, tiers
+	}
+	var (
+		miss []Key
+		idx  = map[Key][]int{}
+	)
+	for i, v := range vals {
+		if v != nil {
+			continue
+		}
+		if _, seen := idx[keys[i]]; !seen {
+			miss = append(miss, keys[i])
+		}
+		idx[keys[i]] = append(idx[keys[i]], i)
+	}
+	// A single miss gains nothing: Do's own lease costs the same round trip.
+	if len(miss) < 2 {
+		return vals, tiers
+	}
+	values, dones, err := bl.LeaseBatch(ctx, miss)
+	if err != nil || len(values) != len(miss) || len(dones) != len(miss) {
+		return vals, tiers
+	}
+	var fill []Entry
+	for j, k := range miss {
+		switch {
+		case values[j] != nil:
+			for _, i := range idx[k] {
+				vals[i], tiers[i] = values[j], TierRemote
+			}
+			fill = append(fill, Entry{Key: k, Value: values[j]})
+			// Another replica computed it since Get: a cross-replica join.
+			c.stats.Join()
+		case dones[j] != nil:
+			c.reserve(k, dones[j])
+		}
+	}
+	if len(fill) > 0 {
+		_ = c.mem.Set(ctx, fill)
+	}
+	return vals, tiers
+}
+
+// reserve keeps a lease taken by Lookup for the Do of k, and releases it if
+// no Do claims it in time.
+func (c *Cache) reserve(k Key, done func([]byte)) {
+	r := &reservation{done: done}
+	c.resMu.Lock()
+	defer c.resMu.Unlock()
+	if old := c.reserved[k]; old != nil {
+		// Cannot happen while leases are exclusive; keep the older one.
+		done(nil)
+		return
+	}
+	c.reserved[k] = r
+	r.timer = time.AfterFunc(c.reserveTTL, func() {
+		if c.claim(k, r) != nil {
+			done(nil)
+		}
+	})
+}
+
+// claim removes and returns the reservation of k (only if it is want,
+// when want is not nil), or nil.
+func (c *Cache) claim(k Key, want *reservation) func([]byte) {
+	c.resMu.Lock()
+	defer c.resMu.Unlock()
+	r := c.reserved[k]
+	if r == nil || (want != nil && r != want) {
+		return nil
+	}
+	delete(c.reserved, k)
+	if want == nil && r.timer != nil {
+		r.timer.Stop()
+	}
+	return r.done
 }
 
 // Set stores entries in every tier. Remote failures are ignored here; the
@@ -163,7 +276,15 @@ func (c *Cache) compute(ctx context.Context, key Key, fn Compute) (outcome, erro
 		}
 		return outcome{value: val, cacheable: cacheable}, err
 	}
-	val, done, lerr := leaser.Lease(ctx, key)
+	// A lease that Lookup took for this key saves asking Redis again.
+	var (
+		val  []byte
+		done = c.claim(key, nil)
+		lerr error
+	)
+	if done == nil {
+		val, done, lerr = leaser.Lease(ctx, key)
+	}
 	if lerr == nil && done == nil && val != nil {
 		_ = c.mem.Set(ctx, []Entry{{Key: key, Value: val}})
 		return outcome{value: val, cacheable: true, remote: true}, nil

@@ -26,6 +26,19 @@ type Leaser interface {
 	Lease(ctx context.Context, key Key) (value []byte, done func(value []byte), err error)
 }
 
+// BatchLeaser is an optional capability of a Leaser: trying the leases of a
+// whole batch in one round trip, so that a batch of unseen items costs one
+// more round trip rather than one per item. Cache.Lookup uses it.
+type BatchLeaser interface {
+	Leaser
+	// LeaseBatch tries to take the lease of every key without waiting. For
+	// each key it returns the value when another process has stored it
+	// (values[i] != nil), or a lease this process now holds (dones[i] !=
+	// nil, to be ended exactly like Lease's done), or neither when another
+	// process holds the lease (Lease then waits for it as usual).
+	LeaseBatch(ctx context.Context, keys []Key) (values [][]byte, dones []func([]byte), err error)
+}
+
 // The lease scripts. A value key and its lease key share a hash tag, so
 // each script touches one Cluster slot.
 var (
@@ -36,12 +49,43 @@ local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
 return {3}`)
+	// acquireManyScript is acquireScript over pairs of keys (value, lease)
+	// on one node: for each pair, the value, or 2 when it took the lease,
+	// or 3 when another process holds it.
+	acquireManyScript = redis.NewScript(`
+local out = {}
+for i = 1, #KEYS, 2 do
+  local v = redis.call('GET', KEYS[i])
+  if v then
+    out[#out + 1] = v
+  elseif redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    out[#out + 1] = 2
+  else
+    out[#out + 1] = 3
+  end
+end
+return out`)
 	// publishScript stores the value with its TTL and then deletes the
 	// lease if it is still ours, in one atomic step: a waiter never sees
 	// the lease gone before the value is there.
 	publishScript = redis.NewScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1`)
+	// publishManyScript is publishScript over pairs of keys (value, lease)
+	// on one node; ARGV is the TTL, then a value and a token per pair.
+	publishManyScript = redis.NewScript(`
+for i = 1, #KEYS / 2 do
+  redis.call('SET', KEYS[2 * i - 1], ARGV[2 * i], 'PX', ARGV[1])
+  if redis.call('GET', KEYS[2 * i]) == ARGV[2 * i + 1] then redis.call('DEL', KEYS[2 * i]) end
+end
+return 1`)
+	// releaseManyScript is releaseScript over many leases on one node,
+	// with one token per lease in ARGV.
+	releaseManyScript = redis.NewScript(`
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then redis.call('DEL', KEYS[i]) end
+end
 return 1`)
 	// releaseScript deletes the lease only if it is still ours
 	// (compare-and-delete), so a holder that outlived its lease cannot
@@ -114,6 +158,77 @@ func (r *Redis) Lease(ctx context.Context, key Key) ([]byte, func([]byte), error
 		}
 		wait = min(2*wait, pollMax)
 	}
+}
+
+// LeaseBatch implements BatchLeaser: one script over every key on a single
+// node, or a pipeline of per-key scripts on a Cluster (a script's keys must
+// share a slot), either way one round trip.
+func (r *Redis) LeaseBatch(ctx context.Context, keys []Key) ([][]byte, []func([]byte), error) {
+	values := make([][]byte, len(keys))
+	dones := make([]func([]byte), len(keys))
+	if len(keys) == 0 {
+		return values, dones, nil
+	}
+	token := rand.Text()
+	ttl := r.leaseTTL.Milliseconds()
+	probe, err := r.enter(opLease)
+	if err != nil {
+		return nil, nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	replies := make([]any, len(keys))
+	if r.cluster {
+		cmds := make([]*redis.Cmd, len(keys))
+		_, err = r.client.Pipelined(cctx, func(p redis.Pipeliner) error {
+			for i, k := range keys {
+				// EVAL, not EVALSHA: a pipeline cannot fall back on NOSCRIPT.
+				cmds[i] = acquireScript.Eval(cctx, p, []string{r.valueKey(k), r.leaseKey(k)}, token, ttl)
+			}
+			return nil
+		})
+		for i, c := range cmds {
+			if err != nil {
+				break
+			}
+			var res []any
+			if res, err = c.Slice(); err == nil && len(res) > 0 {
+				if res[0] == int64(leaseFound) && len(res) > 1 {
+					replies[i] = res[1]
+				} else {
+					replies[i] = res[0]
+				}
+			}
+		}
+	} else {
+		names := make([]string, 0, 2*len(keys))
+		for _, k := range keys {
+			names = append(names, r.valueKey(k), r.leaseKey(k))
+		}
+		var res []any
+		res, err = acquireManyScript.Run(cctx, r.client, names, token, ttl).Slice()
+		if err == nil && len(res) != len(keys) {
+			err = fmt.Errorf("cache: lease script returned %d results for %d keys", len(res), len(keys))
+		}
+		copy(replies, res)
+	}
+	r.exit(ctx, opLease, probe, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, rep := range replies {
+		switch v := rep.(type) {
+		case string:
+			values[i] = []byte(v)
+			r.metrics.joins.Inc()
+		case int64:
+			if v == leaseTaken {
+				r.metrics.leases.Inc()
+				dones[i] = r.hold(keys[i], token)
+			}
+		}
+	}
+	return values, dones, nil
 }
 
 // acquire runs acquireScript once, through the breaker and the timeout.

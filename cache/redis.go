@@ -121,8 +121,9 @@ type Redis struct {
 }
 
 var (
-	_ Store  = (*Redis)(nil)
-	_ Leaser = (*Redis)(nil)
+	_ Store       = (*Redis)(nil)
+	_ Leaser      = (*Redis)(nil)
+	_ BatchLeaser = (*Redis)(nil)
 )
 
 // NewRedis returns a Redis tier for cfg. It does not wait for Redis: an
@@ -543,25 +544,54 @@ func (r *Redis) flush(batch []writeOp) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
-	ttl := r.ttl.Milliseconds()
 	_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, op := range batch {
-			switch op.kind {
-			case writeSet:
-				p.Set(ctx, r.valueKey(op.key), op.value, r.ttl)
-			case writePublish:
-				// EVAL, not EVALSHA: a restarted Redis has lost its
-				// script cache, and a pipeline cannot fall back.
-				publishScript.Eval(ctx, p, []string{r.valueKey(op.key), r.leaseKey(op.key)}, op.value, ttl, op.token)
-			case writeRelease:
-				releaseScript.Eval(ctx, p, []string{r.leaseKey(op.key)}, op.token)
-			}
-		}
+		r.queueWrites(ctx, p, batch)
 		return nil
 	})
 	r.exit(context.Background(), opSet, probe, err)
 	if err != nil {
 		r.metrics.dropped.Add(float64(len(batch)))
+	}
+}
+
+// queueWrites adds batch to pipeline p. On a single node all publishes go
+// in one script call and all releases in another, so a batch of results
+// costs Redis two script runs rather than one per result; on a Cluster a
+// script's keys must share a slot, so each publish and release is its own
+// call. Scripts are sent with EVAL, not EVALSHA: a restarted Redis has lost
+// its script cache, and a pipeline cannot fall back.
+func (r *Redis) queueWrites(ctx context.Context, p redis.Pipeliner, batch []writeOp) {
+	ttl := r.ttl.Milliseconds()
+	var pubKeys, relKeys []string
+	var pubArgs, relArgs []any
+	for _, op := range batch {
+		switch op.kind {
+		case writeSet:
+			p.Set(ctx, r.valueKey(op.key), op.value, r.ttl)
+		case writePublish:
+			if r.cluster {
+				publishScript.Eval(ctx, p, []string{r.valueKey(op.key), r.leaseKey(op.key)}, op.value, ttl, op.token)
+				continue
+			}
+			if pubArgs == nil {
+				pubArgs = append(pubArgs, ttl)
+			}
+			pubKeys = append(pubKeys, r.valueKey(op.key), r.leaseKey(op.key))
+			pubArgs = append(pubArgs, op.value, op.token)
+		case writeRelease:
+			if r.cluster {
+				releaseScript.Eval(ctx, p, []string{r.leaseKey(op.key)}, op.token)
+				continue
+			}
+			relKeys = append(relKeys, r.leaseKey(op.key))
+			relArgs = append(relArgs, op.token)
+		}
+	}
+	if len(pubKeys) > 0 {
+		publishManyScript.Eval(ctx, p, pubKeys, pubArgs...)
+	}
+	if len(relKeys) > 0 {
+		releaseManyScript.Eval(ctx, p, relKeys, relArgs...)
 	}
 }
 

@@ -469,6 +469,92 @@ func TestLeaseJoinAcrossReplicas(t *testing.T) {
 	})
 }
 
+// TestLookupLeasesBatch: Lookup takes the leases of a batch's misses in
+// one round trip, Do computes under them without asking Redis again, and
+// another replica waits for those results instead of computing them.
+func TestLookupLeasesBatch(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	ra, _ := newTestRedis(t, srv.URL(), func(c *RedisConfig) { c.HealthInterval = -1 })
+	a := New(Config{Entries: 1000, TTL: time.Minute, Remote: ra})
+	b, _, _ := replica(t, srv.URL())
+	hook := &countHook{}
+	ra.Client().AddHook(hook)
+	ctx := context.Background()
+	keys := make([]Key, 20)
+	for i := range keys {
+		keys[i] = rkey(1000 + i)
+	}
+	// Warm the script cache so that the count below is exact.
+	warm := []Key{rkey(1), rkey(2)}
+	a.Lookup(ctx, warm)
+	for _, k := range warm {
+		_, _, _ = a.Do(ctx, k, func() ([]byte, bool, error) { return []byte("w"), true, nil })
+		waitStored(t, ra, k)
+	}
+
+	hook.cmds.Store(0)
+	hook.pipes.Store(0)
+	vals, tiers := a.Lookup(ctx, keys)
+	for i := range keys {
+		if vals[i] != nil || tiers[i] != TierNone {
+			t.Fatalf("key %d: %q from %q, want a miss", i, vals[i], tiers[i])
+		}
+	}
+	if c, p := hook.cmds.Load(), hook.pipes.Load(); c != 2 || p != 0 {
+		t.Fatalf("Lookup of %d misses sent %d commands and %d pipelines, want 2 commands (MGET, one lease script)", len(keys), c, p)
+	}
+	// Replica b asks for the first key while a holds its lease: it waits.
+	var calls atomic.Int32
+	fn := func() ([]byte, bool, error) { calls.Add(1); return []byte("v"), true, nil }
+	got := make(chan []byte, 1)
+	go func() {
+		v, _, _ := b.Do(ctx, keys[0], fn)
+		got <- v
+	}()
+	time.Sleep(50 * time.Millisecond)
+	before, _ := redistest.CommandCalls(srv.Addr)
+	hook.cmds.Store(0)
+	for _, k := range keys {
+		if v, _, err := a.Do(ctx, k, fn); err != nil || string(v) != "v" {
+			t.Fatalf("Do = %q, %v", v, err)
+		}
+	}
+	if c := hook.cmds.Load(); c != 0 {
+		t.Errorf("Do under Lookup's leases sent %d synchronous commands, want 0", c)
+	}
+	if v := <-got; string(v) != "v" {
+		t.Fatalf("replica b got %q", v)
+	}
+	if n := calls.Load(); n != int32(len(keys)) {
+		t.Errorf("computed %d times for %d keys, want %d", n, len(keys), len(keys))
+	}
+	after, _ := redistest.CommandCalls(srv.Addr)
+	t.Logf("server commands during the Do phase: evalsha %d, eval %d", after["evalsha"]-before["evalsha"], after["eval"]-before["eval"])
+}
+
+func TestLookupReleasesUnclaimedLeases(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a, ra, _ := replica(t, srv.URL())
+	a.reserveTTL = 200 * time.Millisecond
+	ctx := context.Background()
+	keys := []Key{rkey(1), rkey(2), rkey(3)}
+	a.Lookup(ctx, keys)
+	if v, err := redistest.Do(srv.Addr, "EXISTS", ra.leaseKey(keys[0]), ra.leaseKey(keys[1]), ra.leaseKey(keys[2])); err != nil || v != "3" {
+		t.Fatalf("leases after Lookup: %s, %v; want 3", v, err)
+	}
+	eventually(t, 2*time.Second, "unclaimed leases released", func() bool {
+		v, err := redistest.Do(srv.Addr, "EXISTS", ra.leaseKey(keys[0]), ra.leaseKey(keys[1]), ra.leaseKey(keys[2]))
+		return err == nil && v == "0"
+	})
+	// Do after the release takes a fresh lease and computes.
+	v, joined, err := a.Do(ctx, keys[0], func() ([]byte, bool, error) { return []byte("late"), true, nil })
+	if err != nil || joined || string(v) != "late" {
+		t.Fatalf("Do after release = %q joined %v err %v", v, joined, err)
+	}
+}
+
 func TestLeaseTakeoverAfterHolderDies(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -635,6 +721,17 @@ func TestRedisCluster(t *testing.T) {
 	}
 	// Leases work on a Cluster too (both keys of a result share a slot).
 	c := New(Config{Entries: 10, TTL: time.Minute, Remote: r})
+	fresh := []Key{rkey(n + 10), rkey(n + 11), rkey(n + 12), rkey(n + 13)}
+	c.Lookup(ctx, fresh)
+	for _, k := range fresh {
+		if v, _, err := c.Do(ctx, k, func() ([]byte, bool, error) { return []byte("batch"), true, nil }); err != nil || string(v) != "batch" {
+			t.Fatalf("Do after Lookup on a Cluster = %q, %v", v, err)
+		}
+		waitStored(t, r, k)
+		if ex, err := r.Client().Exists(ctx, r.leaseKey(k)).Result(); err != nil || ex != 0 {
+			t.Errorf("lease of %v left behind on the Cluster: %d, %v", k, ex, err)
+		}
+	}
 	v, _, err := c.Do(ctx, rkey(n+2), func() ([]byte, bool, error) { return []byte("leased"), true, nil })
 	if err != nil || string(v) != "leased" {
 		t.Fatalf("Do on a Cluster = %q, %v", v, err)
