@@ -79,6 +79,8 @@ func (b *box) empty() bool {
 
 type group struct {
 	conds []Cond
+	rule  *Rule // nil for groups that are not rules
+	slot  int   // which program's rule ids (index into search.stamps)
 }
 
 type search struct {
@@ -92,7 +94,22 @@ type search struct {
 	stopped  bool
 	err      error
 	p        Packet
-	live     [][]*group // per level scratch
+	order    []dim
+	pos      [numDims]int
+	// stamps[slot][rule id] == gen marks the rules that match the current
+	// leaf's witness: the search has decided every condition by then, so
+	// evaluating a leaf needs no condition matching at all.
+	stamps [][]uint32
+	gen    uint32
+	// progs, when set, enable pruning: at every node a symbolic walk of
+	// each program keeps only the rules a packet of the subtree can still
+	// reach, so rules behind a decided terminating rule stop splitting cells.
+	progs  []*Program
+	alive  [][]uint32
+	rel    [][]uint32
+	lastLv [][]int
+	tok    uint32
+	memo   map[*Chain]scanRes
 }
 
 func flagsFor(state uint32) uint32 {
@@ -105,10 +122,219 @@ func flagsFor(state uint32) uint32 {
 // run explores the space; it returns errSearchLimit or the context's error
 // when it could not finish.
 func (s *search) run() error {
+	s.plan()
 	live := make([]*group, 0, len(s.groups))
 	live = append(live, s.groups...)
 	s.level(0, live)
 	return s.err
+}
+
+// plan orders the dimensions: protocol first (it decides which fields
+// exist), then the ones the space constrains (they prune most), the others,
+// and state before flags (flags may be derived from the state).
+func (s *search) plan() {
+	s.order = []dim{dimProto}
+	rest := []dim{dimDport, dimSport, dimDst, dimSrc, dimICMPType, dimICMPCode}
+	constrained := func(d dim) bool {
+		if s.space.c[d] != nil {
+			return true
+		}
+		if s.required != nil {
+			for i := range s.required.conds {
+				if s.required.conds[i].Dim == d {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, d := range rest {
+		if constrained(d) {
+			s.order = append(s.order, d)
+		}
+	}
+	for _, d := range rest {
+		if !constrained(d) {
+			s.order = append(s.order, d)
+		}
+	}
+	s.order = append(s.order, dimState, dimFlags)
+	for i, d := range s.order {
+		s.pos[d] = i
+	}
+	var maxID []int
+	for _, g := range s.groups {
+		if g.rule == nil {
+			continue
+		}
+		for len(maxID) <= g.slot {
+			maxID = append(maxID, 0)
+		}
+		if g.rule.id+1 > maxID[g.slot] {
+			maxID[g.slot] = g.rule.id + 1
+		}
+	}
+	for _, n := range maxID {
+		s.stamps = append(s.stamps, make([]uint32, n))
+		s.alive = append(s.alive, make([]uint32, n))
+		s.rel = append(s.rel, make([]uint32, n))
+		s.lastLv = append(s.lastLv, make([]int, n))
+	}
+	for _, g := range s.groups {
+		if g.rule == nil {
+			continue
+		}
+		last := 0
+		for i := range g.conds {
+			c := &g.conds[i]
+			l := 0
+			switch c.Dim {
+			case dimIn:
+				l = levelIn
+			case dimOut:
+				l = levelOut
+			case dimNever:
+				l = 0
+			default:
+				l = s.pos[s.decidedAt(c)]
+			}
+			if l > last {
+				last = l
+			}
+		}
+		s.lastLv[g.slot][g.rule.id] = last
+	}
+	if len(s.progs) > len(s.stamps) {
+		s.progs = nil // a program without conditions: nothing to prune
+	}
+	s.memo = map[*Chain]scanRes{}
+}
+
+// prune keeps the groups still reachable after level lv was fixed.
+func (s *search) prune(next []*group, lv int) []*group {
+	if s.progs == nil || len(next) == 0 {
+		return next
+	}
+	s.tok++
+	for _, g := range next {
+		if g.rule != nil {
+			s.alive[g.slot][g.rule.id] = s.tok
+		}
+	}
+	for slot, pr := range s.progs {
+		clear(s.memo)
+		for _, st := range pr.stages {
+			if t, _ := s.scanChain(st.chain, slot, lv, 0); t && pr.acceptEnds {
+				break
+			}
+		}
+	}
+	out := next[:0]
+	for _, g := range next {
+		if g.rule == nil || s.rel[g.slot][g.rule.id] == s.tok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// scanChain walks a chain with three-valued matching (dead, decided true,
+// undecided) and marks every rule a packet of the subtree may reach and that
+// may change its verdict. It reports whether every such packet surely ends
+// in this chain (or one it calls), and whether any reached rule can decide a
+// verdict at all: a jump to a chain that cannot is a no-op and is left out,
+// as are non-terminating rules (LOG, counters).
+func (s *search) scanChain(c *Chain, slot, lv, depth int) (term, eff bool) {
+	if depth > maxDepth {
+		return true, true
+	}
+	if res, ok := s.memo[c]; ok {
+		return res.term, res.eff
+	}
+	for _, r := range c.Rules {
+		decided := true
+		if len(r.Conds) > 0 {
+			if r.id >= len(s.alive[slot]) || s.alive[slot][r.id] != s.tok {
+				continue
+			}
+			decided = s.lastLv[slot][r.id] <= lv
+		}
+		mark := func() {
+			if len(r.Conds) > 0 {
+				s.rel[slot][r.id] = s.tok
+			}
+		}
+		switch r.Action {
+		case ActContinue:
+			continue
+		case ActAccept, ActDrop, ActReject:
+			mark()
+			eff = true
+			if decided {
+				term = true
+			}
+		case ActReturn:
+			mark()
+			if decided {
+				break
+			}
+			continue
+		case ActJump:
+			if r.target == nil {
+				continue
+			}
+			t, e := s.scanChain(r.target, slot, lv, depth+1)
+			if !e {
+				continue
+			}
+			mark()
+			eff = true
+			if decided && t {
+				term = true
+				break
+			}
+			continue
+		case ActGoto:
+			mark()
+			eff = true
+			if r.target == nil {
+				continue
+			}
+			t, _ := s.scanChain(r.target, slot, lv, depth+1)
+			if decided {
+				term = t
+				break
+			}
+			continue
+		}
+		if !decided {
+			continue
+		}
+		break
+	}
+	s.memo[c] = scanRes{term, eff}
+	return term, eff
+}
+
+type scanRes struct{ term, eff bool }
+
+// decidedAt is the dimension after which a condition is decided.
+func (s *search) decidedAt(c *Cond) dim {
+	switch c.Dim {
+	case dimAddrEither:
+		if s.pos[dimSrc] > s.pos[dimDst] {
+			return dimSrc
+		}
+		return dimDst
+	case dimPortEither:
+		if s.pos[dimSport] > s.pos[dimDport] {
+			return dimSport
+		}
+		return dimDport
+	case dimNever:
+		return dimProto
+	}
+	return c.Dim
 }
 
 // levels: the numeric dimensions in order, then the two interfaces.
@@ -117,6 +343,14 @@ const (
 	levelOut = int(numDims) + 1
 	levels   = int(numDims) + 2
 )
+
+// evalLive evaluates a program at the current leaf from the stamps.
+func (s *search) evalLive(pr *Program, slot int) Decision {
+	if slot >= len(s.stamps) {
+		return pr.evalWith(&s.p, nil, nil, 0)
+	}
+	return pr.evalWith(&s.p, nil, s.stamps[slot], s.gen)
+}
 
 func (s *search) level(lv int, live []*group) {
 	if s.stopped {
@@ -137,6 +371,12 @@ func (s *search) level(lv int, live []*group) {
 		if s.exclude != nil && s.exclude.match(&s.p) {
 			return
 		}
+		s.gen++
+		for _, g := range live {
+			if g.rule != nil {
+				s.stamps[g.slot][g.rule.id] = s.gen
+			}
+		}
 		if s.leaf(&s.p) {
 			s.stopped = true
 		}
@@ -146,7 +386,7 @@ func (s *search) level(lv int, live []*group) {
 		s.ifaceLevel(lv, live)
 		return
 	}
-	d := dim(lv)
+	d := s.order[lv]
 	var witnesses []uint32
 	switch {
 	case !applicable(d, s.p.V[dimProto]):
@@ -161,19 +401,22 @@ func (s *search) level(lv int, live []*group) {
 			return
 		}
 	}
+	if len(live) == 0 && s.exclude == nil && s.required == nil && len(witnesses) > 1 {
+		witnesses = witnesses[:1] // nothing left to tell cells apart
+	}
 	next := make([]*group, 0, len(live))
 	for _, w := range witnesses {
 		s.p.V[d] = w
 		next = next[:0]
 		for _, g := range live {
-			if groupAlive(g, d, &s.p) {
+			if s.groupAlive(g, d) {
 				next = append(next, g)
 			}
 		}
-		if s.required != nil && !groupAlive(s.required, d, &s.p) {
+		if s.required != nil && !s.groupAlive(s.required, d) {
 			continue
 		}
-		s.level(lv+1, next)
+		s.level(lv+1, s.prune(next, lv))
 		if s.stopped {
 			return
 		}
@@ -182,11 +425,11 @@ func (s *search) level(lv int, live []*group) {
 }
 
 // groupAlive checks the group's conditions that are decided once d is fixed.
-func groupAlive(g *group, d dim, p *Packet) bool {
+func (s *search) groupAlive(g *group, d dim) bool {
 	for i := range g.conds {
 		c := &g.conds[i]
-		if c.Dim < numDims || c.Dim == dimAddrEither || c.Dim == dimPortEither || c.Dim == dimNever {
-			if c.lastDim() == d && !c.match(p) {
+		if c.Dim == d || (c.Dim >= dimAddrEither && c.Dim <= dimPortEither || c.Dim == dimNever) && s.decidedAt(c) == d {
+			if !c.match(&s.p) {
 				return false
 			}
 		}
@@ -398,7 +641,10 @@ func (s *search) ifaceLevel(lv int, live []*group) {
 		if s.required != nil && !groupAliveIface(s.required, d, &s.p) {
 			continue
 		}
-		s.level(lv+1, next)
+		s.level(lv+1, s.prune(next, lv))
+		if len(live) == 0 && s.exclude == nil && s.required == nil {
+			break // nothing left to tell interfaces apart
+		}
 		if s.stopped {
 			return
 		}
@@ -410,8 +656,9 @@ func (s *search) ifaceLevel(lv int, live []*group) {
 	}
 }
 
-// programGroups collects the condition groups of every rule a program can reach.
-func programGroups(pr *Program, seen map[*Chain]bool, out []*group) []*group {
+// programGroups collects the condition groups of every rule a program can
+// reach; slot numbers the program's rule ids for the leaf stamps.
+func programGroups(pr *Program, slot int, seen map[*Chain]bool, out []*group) []*group {
 	var walk func(c *Chain)
 	walk = func(c *Chain) {
 		if c == nil || seen[c] {
@@ -420,7 +667,7 @@ func programGroups(pr *Program, seen map[*Chain]bool, out []*group) []*group {
 		seen[c] = true
 		for _, r := range c.Rules {
 			if len(r.Conds) > 0 {
-				out = append(out, &group{conds: r.Conds})
+				out = append(out, &group{conds: r.Conds, rule: r, slot: slot})
 			}
 			if r.target != nil {
 				walk(r.target)

@@ -326,7 +326,7 @@ func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int) []Packet {
 	b.in = &ifaceCon{names: []string{"eth0"}}
 	b.out = &ifaceCon{names: []string{""}}
 	var all []Packet
-	s := &search{groups: programGroups(pr, map[*Chain]bool{}, nil), space: b, leaf: func(p *Packet) bool {
+	s := &search{groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: b, leaf: func(p *Packet) bool {
 		all = append(all, *p)
 		return false
 	}}

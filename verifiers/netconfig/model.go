@@ -120,6 +120,10 @@ type ValueSet struct {
 	contiguous bool
 	ivs        []ival
 	cubes      []centry
+	// one is set for a single interval [lo,hi], the common case worth a
+	// branch of its own on the evaluator's hot path.
+	one    bool
+	lo, hi uint32
 }
 
 func newSet(w uint) *ValueSet { return &ValueSet{w: w} }
@@ -187,6 +191,7 @@ func (s *ValueSet) finish() *ValueSet {
 			iv = append(iv, ival{e.lo, e.hi})
 		}
 		s.ivs = mergeIvals(iv)
+		s.setOne()
 		return s
 	}
 	// Paint: every elementary segment takes the first entry containing it.
@@ -211,7 +216,14 @@ func (s *ValueSet) finish() *ValueSet {
 		}
 	}
 	s.ivs = mergeIvals(iv)
+	s.setOne()
 	return s
+}
+
+func (s *ValueSet) setOne() {
+	if len(s.ivs) == 1 {
+		s.one, s.lo, s.hi = true, s.ivs[0].lo, s.ivs[0].hi
+	}
 }
 
 func (s *ValueSet) firstMatch(v uint32) bool {
@@ -225,10 +237,29 @@ func (s *ValueSet) firstMatch(v uint32) bool {
 
 // Has reports whether v is in the set.
 func (s *ValueSet) Has(v uint32) bool {
+	if s.one {
+		return v >= s.lo && v <= s.hi
+	}
 	if s.contiguous {
 		iv := s.ivs
-		i := sort.Search(len(iv), func(i int) bool { return iv[i].hi >= v })
-		return i < len(iv) && iv[i].lo <= v
+		if len(iv) <= 4 {
+			for _, x := range iv {
+				if v <= x.hi {
+					return v >= x.lo
+				}
+			}
+			return false
+		}
+		lo, hi := 0, len(iv)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if iv[m].hi < v {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		return lo < len(iv) && iv[lo].lo <= v
 	}
 	for _, c := range s.cubes {
 		if v&c.mask == c.val {
@@ -311,6 +342,12 @@ type ifacePat struct {
 }
 
 func (c *Cond) match(p *Packet) bool {
+	if c.Dim < numDims {
+		if c.Dim != dimSrc && c.Dim != dimDst && c.Dim != dimProto && !applicable(c.Dim, p.V[dimProto]) {
+			return false
+		}
+		return c.Set.Has(p.V[c.Dim]) != c.Neg
+	}
 	var r bool
 	switch c.Dim {
 	case dimAddrEither:
@@ -342,20 +379,6 @@ func ifaceMatch(pats []ifacePat, got string) bool {
 		}
 	}
 	return false
-}
-
-// lastDim is the dimension after which a condition can be decided in the
-// header-space search (which fixes dimensions in order).
-func (c *Cond) lastDim() dim {
-	switch c.Dim {
-	case dimAddrEither:
-		return dimSrc
-	case dimPortEither:
-		return dimSport
-	case dimNever:
-		return dimProto
-	}
-	return c.Dim
 }
 
 // uses reports whether the condition's set bounds dimension d.
@@ -400,6 +423,7 @@ type Rule struct {
 	Target string // chain for jump/goto
 	target *Chain
 	chain  *Chain
+	id     int // index among the config's rules
 }
 
 func (r *Rule) matches(p *Packet) bool {
@@ -463,12 +487,29 @@ const (
 // maxDepth bounds jump nesting; parsers reject loops, this is a backstop.
 const maxDepth = 64
 
-func evalChain(c *Chain, p *Packet, depth int, trace *[]*Rule) (outcome, *Rule) {
+// evaluator walks chains. With stamps set, a rule matches when its stamp
+// equals gen (the header-space search has already decided it).
+type evaluator struct {
+	p      *Packet
+	trace  *[]*Rule
+	stamps []uint32
+	gen    uint32
+}
+
+func (e *evaluator) matches(r *Rule) bool {
+	if e.stamps == nil {
+		return r.matches(e.p)
+	}
+	return len(r.Conds) == 0 || r.id < len(e.stamps) && e.stamps[r.id] == e.gen
+}
+
+func (e *evaluator) chain(c *Chain, depth int) (outcome, *Rule) {
 	if depth > maxDepth {
 		return outDrop, nil
 	}
+	trace := e.trace
 	for _, r := range c.Rules {
-		if !r.matches(p) {
+		if !e.matches(r) {
 			continue
 		}
 		if trace != nil {
@@ -486,14 +527,14 @@ func evalChain(c *Chain, p *Packet, depth int, trace *[]*Rule) (outcome, *Rule) 
 			if r.target == nil {
 				continue
 			}
-			if o, d := evalChain(r.target, p, depth+1, trace); o != outReturn {
+			if o, d := e.chain(r.target, depth+1); o != outReturn {
 				return o, d
 			}
 		case ActGoto:
 			if r.target == nil {
 				continue
 			}
-			return evalChain(r.target, p, depth+1, trace)
+			return e.chain(r.target, depth+1)
 		}
 	}
 	return outReturn, nil
@@ -501,13 +542,14 @@ func evalChain(c *Chain, p *Packet, depth int, trace *[]*Rule) (outcome, *Rule) 
 
 // Eval decides a packet and names the line that decided it.
 func (pr *Program) Eval(p *Packet) Decision {
-	return pr.eval(p, nil)
+	return pr.evalWith(p, nil, nil, 0)
 }
 
-func (pr *Program) eval(p *Packet, trace *[]*Rule) Decision {
+func (pr *Program) evalWith(p *Packet, trace *[]*Rule, stamps []uint32, gen uint32) Decision {
+	e := evaluator{p: p, trace: trace, stamps: stamps, gen: gen}
 	d := Decision{Permit: true, Text: "no filter applies: permitted"}
 	for i, st := range pr.stages {
-		o, r := evalChain(st.chain, p, 0, trace)
+		o, r := e.chain(st.chain, 0)
 		if o == outReturn {
 			if st.fallThrough && i+1 < len(pr.stages) {
 				continue

@@ -235,6 +235,13 @@ func parseConfig(dialect, text string) *Config {
 	case dialectJunos:
 		parseJunos(cfg)
 	}
+	id := 0
+	for _, k := range cfg.chainOrder {
+		for _, r := range cfg.Chains[k].Rules {
+			r.id = id
+			id++
+		}
+	}
 	sortNotes(cfg.Errors)
 	sortNotes(cfg.Unrecognized)
 	sortNotes(cfg.Unmodeled)
@@ -304,16 +311,16 @@ func checkSpace(ctx context.Context, cfg *Config, c *check) (*CheckReport, error
 	}
 	var found *Packet
 	var dec Decision
-	s := &search{ctx: ctx, groups: programGroups(pr, map[*Chain]bool{}, nil), space: c.space,
-		leaf: func(p *Packet) bool {
-			d := pr.Eval(p)
-			if d.Permit == c.forbidPermit {
-				cp := *p
-				found, dec = &cp, d
-				return true
-			}
-			return false
-		}}
+	s := &search{ctx: ctx, groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: c.space, progs: []*Program{pr}}
+	s.leaf = func(p *Packet) bool {
+		d := s.evalLive(pr, 0)
+		if d.Permit == c.forbidPermit {
+			cp := *p
+			found, dec = &cp, d
+			return true
+		}
+		return false
+	}
 	if err := s.run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("netconfig: space check %q: %w", c.id, err)
@@ -349,22 +356,22 @@ func checkEquivalent(ctx context.Context, cfg *Config, c *check) (*CheckReport, 
 		return r, nil
 	}
 	orig, _ := c.original.program(c.target)
-	groups := programGroups(pr, map[*Chain]bool{}, nil)
-	groups = programGroups(orig, map[*Chain]bool{}, groups)
+	groups := programGroups(pr, 0, map[*Chain]bool{}, nil)
+	groups = programGroups(orig, 1, map[*Chain]bool{}, groups)
 	var ce *EquivCounterexample
 	var dec Decision
 	space := &box{flagsFromState: true}
 	applyBoxDefaults(space)
-	s := &search{ctx: ctx, groups: groups, space: space, exclude: c.except,
-		leaf: func(p *Packet) bool {
-			a, b := orig.Eval(p), pr.Eval(p)
-			if a.Permit != b.Permit {
-				ce = &EquivCounterexample{Packet: packetJSON(p), Original: verdictName(a.Permit), New: verdictName(b.Permit), OriginalLine: lineRef(a)}
-				dec = b
-				return true
-			}
-			return false
-		}}
+	s := &search{ctx: ctx, groups: groups, space: space, exclude: c.except, progs: []*Program{pr, orig}}
+	s.leaf = func(p *Packet) bool {
+		a, b := s.evalLive(orig, 1), s.evalLive(pr, 0)
+		if a.Permit != b.Permit {
+			ce = &EquivCounterexample{Packet: packetJSON(p), Original: verdictName(a.Permit), New: verdictName(b.Permit), OriginalLine: lineRef(a)}
+			dec = b
+			return true
+		}
+		return false
+	}
 	// Every state, not only new: collateral damage to established traffic counts.
 	space.c[dimState] = nil
 	if err := s.run(); err != nil {
