@@ -92,16 +92,56 @@ func (o *choiceOptions) parse(raw string) []int {
 	}
 	if len(parts) >= 2 {
 		var ls []int
+		all := true
 		for _, p := range parts {
 			l, ok := o.letterOf(p)
 			if !ok {
-				return nil
+				all = false
+				break
 			}
 			ls = appendUnique(ls, l)
 		}
-		return ls
+		if all {
+			return ls
+		}
+	}
+	// "C because ...", "A, since ...", "B is correct": a capital letter
+	// followed by a connective. "A bit" or "A triangle" stays prose.
+	if l, ok := o.letterThenConnective(t); ok {
+		return []int{l}
 	}
 	return nil
+}
+
+// connectives may follow an option letter in a sentence.
+var connectives = []string{"because", "since", "as", "is", "was", "which", "fits", "matches", "holds"}
+
+func (o *choiceOptions) letterThenConnective(t string) (int, bool) {
+	if len(t) < 3 || t[0] < 'A' || t[0] > 'Z' {
+		return 0, false
+	}
+	rest := t[1:]
+	switch rest[0] {
+	case ',', ';', '-':
+		rest = rest[1:]
+	case ' ':
+	default:
+		return 0, false
+	}
+	rest = strings.TrimLeft(rest, " ")
+	l, ok := o.letterOf(t[:1])
+	if !ok {
+		return 0, false
+	}
+	if strings.HasPrefix(rest, "\u2014") || strings.HasPrefix(rest, "(") {
+		return l, true
+	}
+	for _, w := range connectives {
+		if hasPrefixFold(rest, w) && (len(rest) == len(w) || !isLetter(rest[len(w)])) {
+			return l, true
+		}
+	}
+	return 0, false
 }
 
 // leadingLetter matches "(C) text", "C) text", "C. text", "C: text"; a bare

@@ -117,6 +117,9 @@ func (c *comparer) equal(a, r *node) verdict {
 		return c.equal(a.args[0], r)
 	case multiR && (a.k == kList || a.k == kSet):
 		return c.sameSet(a.args, r.args)
+	case r.k == kList && a.k == kTuple:
+		// Solutions written in parentheses: (3, 4) for "3, 4".
+		return c.sameSet(a.args, r.args)
 	case multiR:
 		return c.sameSet([]*node{a}, r.args)
 	case a.k == kSet || r.k == kSet:
