@@ -8,7 +8,9 @@
 //	(b) a batch of 256 items, all Redis hits: one Redis round trip (MGET)
 //	    and a median end-to-end latency under 3 ms;
 //	(c) two replicas receiving the same groups of 16 drafts (half of them
-//	    duplicates) at the same time: verifier executions == unique items.
+//	    duplicates) at the same time: verifier executions == unique items;
+//	(d) without a floor: a batch of 256 unseen items with and without
+//	    Redis, the price of the cross-replica leases.
 //
 // Run it from the module root: go run ./tests/redisload. It exits 1 when a
 // floor is missed.
@@ -121,6 +123,9 @@ func run(ctx context.Context, o options, out io.Writer) (bool, error) {
 	okC, err := l.dedup(ctx, o, runID)
 	if err != nil {
 		return false, fmt.Errorf("(c): %w", err)
+	}
+	if err := l.coldBatches(ctx, o, runID); err != nil {
+		return false, fmt.Errorf("(d): %w", err)
 	}
 	return okA && okB && okC, nil
 }
@@ -508,6 +513,39 @@ func (l *loader) dedup(ctx context.Context, o options, runID string) (bool, erro
 	fmt.Fprintf(l.out, "(c) two replicas, %d groups of 16 (8 unique each) sent to both at once, %s: %d verifier executions for %d unique items (%d requested), %v cross-replica joins %s\n",
 		o.groups, elapsed.Round(time.Millisecond), execs, unique, 2*16*o.groups, joins, verdict(ok))
 	return ok, nil
+}
+
+// coldBatches is (d), a figure without a floor: the latency of a batch of
+// 256 unseen items, which pays for the leases of cross-replica
+// de-duplication, against a replica without Redis.
+func (l *loader) coldBatches(ctx context.Context, o options, runID string) error {
+	const size = 256
+	plain, err := l.start(ctx, "memory-only", "REFEREE_REDIS_URL=")
+	if err != nil {
+		return err
+	}
+	n := max(o.batches/2, 5)
+	lat := map[*replica][]time.Duration{}
+	for b := 0; b < n; b++ {
+		for _, r := range []*replica{l.mem, plain} {
+			rs := make([]string, size)
+			for i := range rs {
+				rs[i] = fmt.Sprintf("d-%s-%s-%d-%d", runID, r.name, b, i)
+			}
+			var resp batchResponse
+			start := time.Now()
+			if err := l.post(ctx, r.url+"/v1/score/batch", batchBody(rs), &resp); err != nil {
+				return err
+			}
+			lat[r] = append(lat[r], time.Since(start))
+			if resp.Stats.Computed != size {
+				return fmt.Errorf("cold batch on %s: %d computed, want %d", r.name, resp.Stats.Computed, size)
+			}
+		}
+	}
+	fmt.Fprintf(l.out, "(d) batch of %d unseen items, %d batches: median %s with Redis (leases included), %s without Redis (no floor)\n",
+		size, n, medianDur(lat[l.mem]).Round(10*time.Microsecond), medianDur(lat[plain]).Round(10*time.Microsecond))
+	return nil
 }
 
 // executions sums referee_verifier_executions_total{verifier="string_match"}.
