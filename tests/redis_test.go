@@ -222,6 +222,56 @@ func TestRedisTwoReplicasComputeOnce(t *testing.T) {
 	t.Logf("%d items, %v executions, %v cross-replica joins", len(items), got, joins)
 }
 
+// TestRedisTwoReplicasGroups sends GRPO-like groups of 16 drafts, half of
+// them duplicates, to two replicas at the same moment: every unique draft
+// is computed once in total.
+func TestRedisTwoReplicasGroups(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := startRedisReferee(t, srv.URL(), nil)
+	b := startRedisReferee(t, srv.URL(), nil)
+	const groups = 60
+	unique := redisUnique(t, groups*8)
+	before := redisExecutions(t, a) + redisExecutions(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		errs  []error
+	)
+	sem := make(chan struct{}, 8)
+	for g := 0; g < groups; g++ {
+		group := make([]string, 0, 16)
+		for i := 0; i < 8; i++ {
+			group = append(group, unique[g*8+i], unique[g*8+(7-i)])
+		}
+		for _, r := range []*Referee{a, b} {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				res, err := redisBatch(ctx, r, group)
+				if err == nil && res.Stats.Errors != 0 {
+					err = fmt.Errorf("%d errors in a group", res.Stats.Errors)
+				}
+				if err != nil {
+					errMu.Lock()
+					errs = append(errs, err)
+					errMu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d batches failed, first: %v", len(errs), errs[0])
+	}
+	if got := redisExecutions(t, a) + redisExecutions(t, b) - before; got != float64(len(unique)) {
+		t.Fatalf("%v executions for %d unique drafts in %d groups of 16 sent to two replicas, want %d", got, len(unique), groups, len(unique))
+	}
+}
+
 // TestRedisKilledDuringLoad kills Redis in the middle of a load run: no
 // request may fail, /readyz must report the tier degraded (still 200),
 // and after a restart the tier must come back by itself.
