@@ -110,6 +110,8 @@ type search struct {
 	lastLv [][]int
 	tok    uint32
 	memo   map[*Chain]scanRes
+	setBuf []*ValueSet
+	bsBuf  []uint64
 }
 
 func flagsFor(state uint32) uint32 {
@@ -212,7 +214,8 @@ func (s *search) plan() {
 
 // prune keeps the groups still reachable after level lv was fixed.
 func (s *search) prune(next []*group, lv int) []*group {
-	if s.progs == nil || len(next) == 0 {
+	// The last levels split little; a walk there costs more than it saves.
+	if s.progs == nil || len(next) < 8 || lv >= int(numDims)-2 {
 		return next
 	}
 	s.tok++
@@ -449,14 +452,33 @@ func groupAliveIface(g *group, d dim, p *Packet) bool {
 
 // atoms returns one witness per cell of dimension d that lies in the space.
 func (s *search) atoms(d dim, live []*group) ([]uint32, error) {
-	var sets []*ValueSet
-	seen := make(map[*ValueSet]bool)
+	sets := s.setBuf[:0]
+	var seen map[*ValueSet]bool
 	add := func(vs *ValueSet) {
-		if vs != nil && !seen[vs] {
-			seen[vs] = true
-			sets = append(sets, vs)
+		if vs == nil {
+			return
 		}
+		if seen == nil && len(sets) >= 32 {
+			seen = make(map[*ValueSet]bool, 2*len(sets))
+			for _, x := range sets {
+				seen[x] = true
+			}
+		}
+		if seen != nil {
+			if seen[vs] {
+				return
+			}
+			seen[vs] = true
+		} else {
+			for _, x := range sets {
+				if x == vs {
+					return
+				}
+			}
+		}
+		sets = append(sets, vs)
 	}
+	defer func() { s.setBuf = sets[:0] }()
 	for _, g := range live {
 		for i := range g.conds {
 			if g.conds[i].uses(d) {
@@ -488,7 +510,8 @@ func (s *search) atoms(d dim, live []*group) ([]uint32, error) {
 	}
 	var cand []uint32
 	if contiguous {
-		bs := []uint64{0}
+		bs := append(s.bsBuf[:0], 0)
+		defer func() { s.bsBuf = bs[:0] }()
 		for _, vs := range sets {
 			for _, iv := range vs.ivs {
 				bs = append(bs, uint64(iv.lo), uint64(iv.hi)+1)
@@ -557,7 +580,7 @@ func cubeAtoms(sets []*ValueSet, w uint) ([]uint32, error) {
 // partialBit returns -1 when the set is uniform on region r, else a bit to
 // split on (the highest bit fixed by the first overlapping entry but free in r).
 func partialBit(vs *ValueSet, r cube, full uint32) int {
-	for _, e := range vs.cubes {
+	for _, e := range vs.cubeList() {
 		if (e.mask&r.mask)&(e.val^r.val) != 0 {
 			continue // disjoint
 		}

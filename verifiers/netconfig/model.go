@@ -173,16 +173,8 @@ func (s *ValueSet) finish() *ValueSet {
 			allIncl = false
 		}
 	}
-	for _, e := range s.entries {
-		if e.isCube {
-			s.cubes = append(s.cubes, centry{e.c, e.incl})
-			continue
-		}
-		for _, c := range rangeCubes(e.lo, e.hi, s.w) {
-			s.cubes = append(s.cubes, centry{c, e.incl})
-		}
-	}
 	if !s.contiguous {
+		s.cubes = s.buildCubes()
 		return s
 	}
 	if allIncl {
@@ -218,6 +210,32 @@ func (s *ValueSet) finish() *ValueSet {
 	s.ivs = mergeIvals(iv)
 	s.setOne()
 	return s
+}
+
+// buildCubes lists the set's entries as ternary cubes (ranges split into
+// aligned prefixes), in first-match order.
+func (s *ValueSet) buildCubes() []centry {
+	var out []centry
+	for _, e := range s.entries {
+		if e.isCube {
+			out = append(out, centry{e.c, e.incl})
+			continue
+		}
+		for _, c := range rangeCubes(e.lo, e.hi, s.w) {
+			out = append(out, centry{c, e.incl})
+		}
+	}
+	return out
+}
+
+// cubeList returns the cube form. Contiguous sets do not keep one (they are
+// matched by interval); it is built on demand, without mutating the set,
+// which may be shared between goroutines.
+func (s *ValueSet) cubeList() []centry {
+	if s.cubes != nil || !s.contiguous {
+		return s.cubes
+	}
+	return s.buildCubes()
 }
 
 func (s *ValueSet) setOne() {
@@ -424,9 +442,49 @@ type Rule struct {
 	target *Chain
 	chain  *Chain
 	id     int // index among the config's rules
+	// A bounding box of the rule on protocol, source and destination (the
+	// whole range when unconstrained), checked before the conditions: most
+	// rules of a large ruleset are rejected by one comparison.
+	qlo, qhi [3]uint32
+	qok      bool
+}
+
+var quickDims = [3]dim{dimProto, dimSrc, dimDst}
+
+// compile fills the rule's bounding box from its plain interval conditions.
+func (r *Rule) compile() {
+	for i, d := range quickDims {
+		r.qlo[i], r.qhi[i] = 0, maxVal(width[d])
+		for j := range r.Conds {
+			c := &r.Conds[j]
+			if c.Dim == d && !c.Neg && c.Set != nil && c.Set.contiguous && len(c.Set.ivs) > 0 {
+				lo, hi := c.Set.ivs[0].lo, c.Set.ivs[len(c.Set.ivs)-1].hi
+				if lo > r.qlo[i] {
+					r.qlo[i] = lo
+				}
+				if hi < r.qhi[i] {
+					r.qhi[i] = hi
+				}
+			}
+		}
+	}
+	r.qok = true
+}
+
+// quick rejects a packet outside the rule's bounding box.
+func (r *Rule) quick(p *Packet) bool {
+	return !r.qok || p.V[dimSrc]-r.qlo[1] <= r.qhi[1]-r.qlo[1] && p.V[dimDst]-r.qlo[2] <= r.qhi[2]-r.qlo[2] &&
+		p.V[dimProto]-r.qlo[0] <= r.qhi[0]-r.qlo[0]
 }
 
 func (r *Rule) matches(p *Packet) bool {
+	if !r.quick(p) {
+		return false
+	}
+	return r.condsMatch(p)
+}
+
+func (r *Rule) condsMatch(p *Packet) bool {
 	for i := range r.Conds {
 		if !r.Conds[i].match(p) {
 			return false
@@ -496,20 +554,18 @@ type evaluator struct {
 	gen    uint32
 }
 
-func (e *evaluator) matches(r *Rule) bool {
-	if e.stamps == nil {
-		return r.matches(e.p)
-	}
-	return len(r.Conds) == 0 || r.id < len(e.stamps) && e.stamps[r.id] == e.gen
-}
-
 func (e *evaluator) chain(c *Chain, depth int) (outcome, *Rule) {
 	if depth > maxDepth {
 		return outDrop, nil
 	}
 	trace := e.trace
+	p, stamps, gen := e.p, e.stamps, e.gen
 	for _, r := range c.Rules {
-		if !e.matches(r) {
+		if stamps == nil {
+			if !r.quick(p) || !r.condsMatch(p) {
+				continue
+			}
+		} else if len(r.Conds) > 0 && (r.id >= len(stamps) || stamps[r.id] != gen) {
 			continue
 		}
 		if trace != nil {

@@ -239,6 +239,7 @@ func parseConfig(dialect, text string) *Config {
 	for _, k := range cfg.chainOrder {
 		for _, r := range cfg.Chains[k].Rules {
 			r.id = id
+			r.compile()
 			id++
 		}
 	}
