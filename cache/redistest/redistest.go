@@ -246,16 +246,20 @@ func LaunchCluster(dir string, n int) (*Cluster, error) {
 			c.Stop()
 			return nil, err
 		}
-		bus, err := freePort()
-		if err != nil {
-			c.Stop()
-			return nil, err
+		var s *Server
+		var err error
+		// The bus port can be taken too; pick it again on each attempt.
+		for attempt := 0; attempt < 3 && s == nil; attempt++ {
+			var bus int
+			if bus, err = freePort(); err != nil {
+				break
+			}
+			s, err = Launch(nodeDir,
+				"--cluster-enabled", "yes",
+				"--cluster-config-file", "nodes.conf",
+				"--cluster-port", strconv.Itoa(bus),
+				"--cluster-node-timeout", "2000")
 		}
-		s, err := Launch(nodeDir,
-			"--cluster-enabled", "yes",
-			"--cluster-config-file", "nodes.conf",
-			"--cluster-port", strconv.Itoa(bus),
-			"--cluster-node-timeout", "2000")
 		if err != nil {
 			c.Stop()
 			return nil, err
