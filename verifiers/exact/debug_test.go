@@ -14,7 +14,11 @@ func TestDebugPairs(t *testing.T) {
 	if os.Getenv("EXACT_DEBUG") == "" {
 		t.Skip()
 	}
-	lines := strings.Split(os.Getenv("EXACT_DEBUG"), "\n")
+	raw, err := os.ReadFile(os.Getenv("EXACT_DEBUG"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
 	for _, l := range lines {
 		parts := strings.SplitN(l, " ||| ", 3)
 		if len(parts) < 2 {

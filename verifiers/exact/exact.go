@@ -194,11 +194,8 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 }
 
 func tolRat(tol float64) *big.Rat {
-	r, _ := new(big.Rat).SetString(fmt.Sprintf("%g", tol))
-	if r == nil {
-		return new(big.Rat)
-	}
-	return r
+	// The exact binary value of the float; the tolerance is a float anyway.
+	return new(big.Rat).SetFloat64(tol)
 }
 
 // prepareRef parses one reference answer.

@@ -378,6 +378,9 @@ func capturePhrase(s string, j int) (string, int) {
 		if c == '\n' {
 			break
 		}
+		if c == ',' && end+2 < len(s) && s[end+1] == ' ' && startsProse(s[end+2:]) {
+			break // "5, which is ...", "5, not 6": the answer ends at the comma
+		}
 		if c == '.' && (end+1 == len(s) || s[end+1] == ' ' || s[end+1] == '\n' || s[end+1] == '*') {
 			if !(end > j && isDigit(s[end-1]) && end+1 < len(s) && isDigit(s[end+1])) {
 				break
@@ -391,6 +394,20 @@ func capturePhrase(s string, j int) (string, int) {
 	t := strings.TrimSpace(s[j:end])
 	t = strings.Trim(t, "*_ ")
 	return t, end
+}
+
+// startsProse reports a lowercase word of two or more letters other than
+// "and" and "or", which continue a list ("1, 2, and 3").
+func startsProse(s string) bool {
+	k := 0
+	for k < len(s) && s[k] >= 'a' && s[k] <= 'z' {
+		k++
+	}
+	if k < 2 || (k < len(s) && isLetter(s[k])) {
+		return false
+	}
+	w := s[:k]
+	return w != "and" && w != "or"
 }
 
 // lastNumber finds the last number in the response (outside code blocks):

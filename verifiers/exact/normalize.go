@@ -222,10 +222,15 @@ func stripUnits(s string) string {
 	return s
 }
 
-// isUnitWord reports whether w looks like a unit: letters (two or more, not
-// a math word) with an optional power and an optional /unit.
+// isUnitWord reports whether w looks like a unit: a word of three or more
+// letters that is not a math word, or a known two-letter unit, with an
+// optional power and an optional /unit. Two-letter words in general are
+// left alone: "2 ab" is a product, not 2 of a unit "ab".
 func isUnitWord(w string) bool {
 	w = strings.TrimRight(w, ".")
+	if len(w) > 2 && w[0] == '(' && w[len(w)-1] == ')' {
+		w = w[1 : len(w)-1] // "7 (units)"
+	}
 	if w == "" {
 		return false
 	}
@@ -238,23 +243,26 @@ func isUnitWord(w string) bool {
 			return false
 		}
 		w = w[:i]
-		if len(w) == 1 && isLetter(w[0]) {
-			return true // m^2
-		}
-	}
-	if len(w) < 2 {
-		return false
 	}
 	for i := 0; i < len(w); i++ {
 		if !isLetter(w[i]) {
 			return false
 		}
 	}
-	switch strings.ToLower(w) {
-	case "pi", "or", "and", "to", "sqrt", "sin", "cos", "tan", "ln", "log", "exp", "inf", "infinity", "oo":
+	switch {
+	case len(w) < 2:
 		return false
+	case len(w) == 2:
+		return twoLetterUnits[w]
 	}
-	return true
+	return !isMathWord(w) && !strings.EqualFold(w, "to")
+}
+
+// twoLetterUnits are the two-letter words read as units after a number.
+var twoLetterUnits = map[string]bool{
+	"cm": true, "mm": true, "km": true, "kg": true, "mg": true, "ft": true, "yd": true, "mi": true,
+	"in": true, "hr": true, "ms": true, "ml": true, "mL": true, "oz": true, "lb": true, "Hz": true,
+	"kW": true, "sq": true, "cu": true, "hp": true, "eV": true, "km/h": true,
 }
 
 func hasDigit(s string) bool {

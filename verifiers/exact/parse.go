@@ -206,7 +206,10 @@ func (p *parser) parseItems() ([]*node, error) {
 		if !p.isSep() {
 			return items, nil
 		}
-		p.next()
+		// ", and" and ", or" are one separator.
+		for p.isSep() {
+			p.next()
+		}
 	}
 }
 
