@@ -461,6 +461,13 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	// Hedge: "... is 3 or 4" in the same line.
 	line := strings.ToLower(r[lineStart:j])
 	trimmed := strings.TrimRight(line, " $*")
+	if strings.HasSuffix(trimmed, ",") {
+		// "Possible answers: 41, 42, 43": a list of numbers, not one answer.
+		rest := strings.TrimRight(trimmed[:len(trimmed)-1], " $*%")
+		if rest != "" && isDigit(rest[len(rest)-1]) {
+			return c, true, true
+		}
+	}
 	for _, w := range []string{" or", " to", " and"} {
 		if !strings.HasSuffix(trimmed, w) {
 			continue
