@@ -105,3 +105,11 @@ func BenchmarkPacketCheck500Rules(b *testing.B) {
 		pr.Eval(&p)
 	}
 }
+
+func BenchmarkParse500Rules(b *testing.B) {
+	text := bigIptables(500)
+	b.ReportAllocs()
+	for b.Loop() {
+		parseConfig(dialectIptables, text)
+	}
+}

@@ -411,15 +411,24 @@ func (s *search) level(lv int, live []*group) {
 	for _, w := range witnesses {
 		s.p.V[d] = w
 		next = next[:0]
+		decided := false
 		for _, g := range live {
 			if s.groupAlive(g, d) {
 				next = append(next, g)
+				if g.rule != nil && s.lastLv[g.slot][g.rule.id] == lv {
+					decided = true
+				}
 			}
 		}
 		if s.required != nil && !s.groupAlive(s.required, d) {
 			continue
 		}
-		s.level(lv+1, s.prune(next, lv))
+		if decided || len(next) != len(live) {
+			// Reachability can only change when a rule died or became decided.
+			s.level(lv+1, s.prune(next, lv))
+		} else {
+			s.level(lv+1, next)
+		}
 		if s.stopped {
 			return
 		}

@@ -47,6 +47,9 @@ var iptTargets = map[string]Action{
 // tokenize splits a line like a shell: quotes group, backslash escapes in
 // double quotes. It never fails; an unclosed quote runs to the end.
 func tokenize(s string) []string {
+	if !strings.ContainsAny(s, "\"'") {
+		return strings.Fields(s)
+	}
 	var out []string
 	var cur strings.Builder
 	in := false
@@ -375,12 +378,20 @@ var iptRejectWith = map[string]bool{
 
 // parseIptRule parses the tokens of one -A/-I line.
 func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, string, int, bool) {
-	r := &Rule{Line: ln, Text: cfg.lineText(ln), Action: ActContinue}
+	r := &Rule{Line: ln, Text: cfg.lineText(ln), Action: ActContinue, Conds: make([]Cond, 0, 4)}
 	chain := ""
 	insertAt := -1
 	var proto uint32
 	protoSet, protoNeg := false, false
-	modules := map[string]bool{}
+	var modules []string
+	hasModule := func(m string) bool {
+		for _, x := range modules {
+			if x == m {
+				return true
+			}
+		}
+		return false
+	}
 	neg := false
 	target := ""
 	inTarget := false
@@ -491,7 +502,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			wild := strings.HasSuffix(name, "+")
 			add(Cond{Dim: d, Ifaces: []ifacePat{{Name: strings.TrimSuffix(name, "+"), Wild: wild}}})
 		case "-m", "--match":
-			modules[args[0]] = true
+			modules = append(modules, args[0])
 			switch args[0] {
 			case "tcp", "udp", "sctp":
 				if !protoSet || protoNeg || protoName(proto) != args[0] {
@@ -543,7 +554,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			}
 			add(Cond{Dim: d, Set: newSet(16).addRange(lo, hi, true).finish()})
 		case "--dports", "--destination-ports", "--sports", "--source-ports", "--ports":
-			if !modules["multiport"] {
+			if !hasModule("multiport") {
 				return fail("%s needs -m multiport", t)
 			}
 			vs := newSet(16)
@@ -584,7 +595,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			}
 			add(Cond{Dim: dimFlags, Set: newSet(8).addCube(comp, mask, true).finish()})
 		case "--state", "--ctstate":
-			if t == "--state" && !modules["state"] || t == "--ctstate" && !modules["conntrack"] {
+			if t == "--state" && !hasModule("state") || t == "--ctstate" && !hasModule("conntrack") {
 				return fail("%s needs its match module", t)
 			}
 			vs := newSet(2)
@@ -640,7 +651,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 				}
 			}
 		case "--src-range", "--dst-range":
-			if !modules["iprange"] {
+			if !hasModule("iprange") {
 				return fail("%s needs -m iprange", t)
 			}
 			vs := newSet(32)
