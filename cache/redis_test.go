@@ -1,9 +1,11 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -770,5 +772,20 @@ func BenchmarkRedisGet256(b *testing.B) {
 		if _, err := r.Get(context.Background(), keys); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestGoRedisLoggerIsRateLimited(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	l := GoRedisLogger(slog.New(slog.NewTextHandler(&buf, nil)), time.Hour)
+	for i := 0; i < 100; i++ {
+		l.Printf(context.Background(), "redis: dial %d failed", i)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 1 {
+		t.Fatalf("100 go-redis lines in an interval logged %d times, want 1:\n%s", n, buf.String())
+	}
+	if !strings.Contains(buf.String(), "dial 0 failed") {
+		t.Errorf("the first line was not the one logged: %s", buf.String())
 	}
 }
