@@ -58,7 +58,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.bin, "bin", "", "referee binary to run (default: go build ./cmd/referee)")
 	flag.IntVar(&o.items, "items", 4000, "distinct items of the hit-rate comparison (a)")
-	flag.IntVar(&o.rounds, "rounds", 3, "alternating memory/Redis passes of (a); the median is reported")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of back-to-back memory and Redis passes in (a); the median ratio is reported")
 	flag.IntVar(&o.batches, "batches", 40, "batches of 256 timed in (b)")
 	flag.IntVar(&o.groups, "groups", 200, "groups of 16 sent to both replicas in (c)")
 	flag.IntVar(&o.concurrency, "c", 8, "concurrent client requests")
@@ -374,11 +374,16 @@ func (l *loader) hitRates(ctx context.Context, o options, runID string) (bool, e
 	if execAfter != execBefore {
 		return false, fmt.Errorf("the Redis-only replica executed %v verifiers, want 0", execAfter-execBefore)
 	}
-	m, r := median(memRates), median(redisRates)
-	ratio := r / m
+	// Each round's two passes ran back to back, so their ratio is the
+	// least disturbed by other load on the machine; report the median one.
+	ratios := make([]float64, len(memRates))
+	for i := range ratios {
+		ratios[i] = redisRates[i] / memRates[i]
+	}
+	ratio := median(ratios)
 	ok := ratio >= 0.60
-	fmt.Fprintf(l.out, "(a) /v1/score hits, %d items x %d rounds, c=%d: memory %.0f req/s, Redis %.0f req/s (fresh memory tier, 0 executions): ratio %.0f%% (floor 60%%) %s\n",
-		o.items, o.rounds, o.concurrency, m, r, 100*ratio, verdict(ok))
+	fmt.Fprintf(l.out, "(a) /v1/score hits, %d items x %d rounds, c=%d: memory %.0f req/s, Redis %.0f req/s (fresh memory tier, 0 executions): ratio %.0f%% (median of rounds; floor 60%%) %s\n",
+		o.items, o.rounds, o.concurrency, median(memRates), median(redisRates), 100*ratio, verdict(ok))
 	return ok, nil
 }
 
