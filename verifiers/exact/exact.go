@@ -372,13 +372,17 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		return t.scoreChoice(sc)
 	}
 	cands, hedge := sc.extract(t.extract, t.re, t.allowLast)
-	d.Candidates = len(cands)
+	d.Candidates = countCandidates(cands)
 	if len(cands) == 0 {
 		d.Rule, d.Reason = ruleExtract, "no answer found"
 		return result(0, d)
 	}
-	last := cands[len(cands)-1]
+	cands, last := splitLast(cands)
 	d.Extracted, d.Extractor = clip(strings.TrimSpace(last.text)), last.source
+	if sc.overflow {
+		d.Rule, d.Reason = ruleHedge, fmt.Sprintf("more than %d different answers", maxCandidates)
+		return result(0, d)
+	}
 	if hedge {
 		d.Rule, d.Reason = ruleHedge, "the final sentence offers several values"
 		return result(0, d)
@@ -391,7 +395,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 	d.Normalized = clip(ans.norm)
 	// Hedge rule: every extracted answer must say the same thing.
 	seen := map[string]bool{ans.norm: true}
-	for _, c := range cands[:len(cands)-1] {
+	for _, c := range cands {
 		other := t.parseAnswer(c.text)
 		if seen[other.norm] {
 			continue
@@ -399,7 +403,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		seen[other.norm] = true
 		if v := t.compareAnswers(&cmp, other, ans); !v.ok {
 			d.Rule = ruleHedge
-			d.Reason = fmt.Sprintf("%d different final answers (%s and %s)", len(cands), clipN(other.norm, 40), clipN(ans.norm, 40))
+			d.Reason = fmt.Sprintf("%d different final answers (%s and %s)", len(cands)+1, clipN(other.norm, 40), clipN(ans.norm, 40))
 			return result(0, d)
 		}
 	}
@@ -453,13 +457,18 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 			}
 		}
 	}
-	d.Candidates = len(cands)
+	d.Candidates = countCandidates(cands)
 	d.Rule = ruleChoice
 	if len(cands) == 0 {
 		d.Rule, d.Reason = ruleExtract, "no answer found"
 		return result(0, d)
 	}
-	last := cands[len(cands)-1]
+	_, last := splitLast(cands)
+	if sc.overflow {
+		d.Extracted, d.Extractor = clip(strings.TrimSpace(last.text)), last.source
+		d.Rule, d.Reason = ruleHedge, fmt.Sprintf("more than %d different answers", maxCandidates)
+		return result(0, d)
+	}
 	d.Extracted, d.Extractor = clip(strings.TrimSpace(last.text)), last.source
 	var letters []int
 	for _, c := range cands {
@@ -489,6 +498,30 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 	}
 	d.Reason = "a different option"
 	return result(0, d)
+}
+
+// countCandidates counts every answer found, repeats included.
+func countCandidates(cs []candidate) int {
+	n := 0
+	for _, c := range cs {
+		n += 1 + c.repeats
+	}
+	return n
+}
+
+// splitLast returns the answer written last (the one details report) and
+// the others.
+func splitLast(cs []candidate) ([]candidate, candidate) {
+	li := 0
+	for i, c := range cs {
+		if c.pos >= cs[li].pos {
+			li = i
+		}
+	}
+	others := make([]candidate, 0, len(cs)-1)
+	others = append(others, cs[:li]...)
+	others = append(others, cs[li+1:]...)
+	return others, cs[li]
 }
 
 func result(score float64, d details) (verifiers.Result, error) {

@@ -2,6 +2,7 @@ package exact
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -29,16 +30,18 @@ const (
 // candidate is one answer found in a response.
 type candidate struct {
 	text   string
-	pos    int    // byte offset of the marker in the response
-	end    int    // byte offset just after the answer
-	source string // extractor name
+	pos     int    // byte offset of the marker in the response (of its last repeat)
+	end     int    // byte offset just after the answer
+	source  string // extractor name
+	repeats int    // further occurrences of the same text
 }
 
 // scanner finds answers in one response.
 type scanner struct {
-	resp   string
-	prompt string
-	fences [][2]int // fenced code blocks [start, end)
+	resp     string
+	prompt   string
+	fences   [][2]int // fenced code blocks [start, end), in order
+	overflow bool     // more than maxCandidates different answers
 }
 
 func newScanner(resp, prompt string) *scanner {
@@ -85,16 +88,33 @@ func (s *scanner) keep(c candidate) bool {
 
 // fenceAt returns the start of the code block containing pos, or -1.
 func (s *scanner) fenceAt(pos int) int {
-	for _, f := range s.fences {
-		if pos >= f[0] && pos < f[1] {
-			return f[0]
-		}
+	i := sort.Search(len(s.fences), func(i int) bool { return s.fences[i][1] > pos })
+	if i < len(s.fences) && pos >= s.fences[i][0] {
+		return s.fences[i][0]
 	}
 	return -1
 }
 
+// add appends c to out unless it does not count (see keep). A repeat of an
+// answer already in out only counts as a repeat, so repeating one answer
+// any number of times never fills the list; more than maxCandidates
+// different answers set overflow, itself a hedge.
 func (s *scanner) add(out []candidate, c candidate) []candidate {
-	if len(out) >= maxCandidates || !s.keep(c) {
+	if s.overflow || !s.keep(c) {
+		return out
+	}
+	t := strings.TrimSpace(c.text)
+	for i := range out {
+		if strings.TrimSpace(out[i].text) == t {
+			out[i].repeats++
+			if c.pos > out[i].pos {
+				out[i].pos, out[i].end, out[i].source = c.pos, c.end, c.source
+			}
+			return out
+		}
+	}
+	if len(out) >= maxCandidates {
+		s.overflow = true
 		return out
 	}
 	return append(out, c)
@@ -105,7 +125,7 @@ func (s *scanner) add(out []candidate, c candidate) []candidate {
 func (s *scanner) boxed(out []candidate) []candidate {
 	for _, cmd := range []string{`\boxed`, `\fbox`} {
 		off := 0
-		for {
+		for !s.overflow {
 			i := strings.Index(s.resp[off:], cmd)
 			if i < 0 {
 				break
@@ -155,7 +175,7 @@ func matchBraceLimited(s string, open, limit int) int {
 // answerTags finds <answer>...</answer>.
 func (s *scanner) answerTags(out []candidate) []candidate {
 	off := 0
-	for {
+	for !s.overflow {
 		i := strings.Index(s.resp[off:], "<answer>")
 		if i < 0 {
 			return out
@@ -174,13 +194,14 @@ func (s *scanner) answerTags(out []candidate) []candidate {
 		}
 		off = end
 	}
+	return out
 }
 
 // gsm8k finds GSM8K's "#### 42" answer lines; a Markdown heading such as
 // "#### Step 1: add" is not one.
 func (s *scanner) gsm8k(out []candidate) []candidate {
 	off := 0
-	for {
+	for !s.overflow {
 		i := strings.Index(s.resp[off:], "####")
 		if i < 0 {
 			return out
@@ -200,6 +221,7 @@ func (s *scanner) gsm8k(out []candidate) []candidate {
 			out = s.add(out, candidate{text: text, pos: start, end: end, source: exGSM8K})
 		}
 	}
+	return out
 }
 
 // looksNumeric reports an answer made of a number and at most a unit word:
@@ -241,7 +263,7 @@ func (s *scanner) phrases(out []candidate, strong bool) []candidate {
 	r := s.resp
 	for _, pat := range []string{"nswer", "NSWER"} {
 		off := 0
-		for {
+		for !s.overflow {
 			i := strings.Index(r[off:], pat)
 			if i < 0 {
 				break
