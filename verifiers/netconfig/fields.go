@@ -90,7 +90,7 @@ func addAddr(vs *ValueSet, s string) bool {
 var protoNames = map[string]uint32{
 	"icmp": 1, "igmp": 2, "ipip": 4, "ipinip": 4, "tcp": 6, "egp": 8, "igp": 9, "udp": 17, "gre": 47,
 	"esp": 50, "ah": 51, "ahp": 51, "eigrp": 88, "ospf": 89, "ospfigp": 89, "pim": 103, "vrrp": 112,
-	"l2tp": 115, "sctp": 132, "nos": 94, "pcp": 108,
+	"l2tp": 115, "sctp": 132, "nos": 94, "pcp": 108, "ipv6-icmp": 58, "icmpv6": 58, "udplite": 136, "dccp": 33,
 }
 
 func protoName(v uint32) string {

@@ -716,6 +716,21 @@ func (p *iosParser) numbered(f []string, ln int) {
 	}
 	n, err := strconv.Atoi(f[1])
 	if err != nil {
+		// access-list NAME extended|standard permit ... (ASA-style named lists)
+		if len(f) >= 4 && (f[2] == "extended" || f[2] == "standard") {
+			a := p.acl(f[1], f[2] == "standard", ln)
+			body := f[3:]
+			switch body[0] {
+			case "remark":
+				return
+			case "permit", "deny":
+				p.addACE(a, -1, body, ln)
+				return
+			}
+		}
+		if len(f) >= 3 && f[2] == "remark" {
+			return
+		}
 		cfg.errorf(ln, "access-list needs a number")
 		return
 	}

@@ -118,7 +118,27 @@ func parseIptables(cfg *Config) {
 				continue
 			}
 			if seenTable[table] {
-				cfg.unmodeled(ln, "table declared twice; later rules are appended")
+				// iptables-restore flushes a table when it is declared again:
+				// only the last declaration counts (a response cannot spray
+				// several rulesets and be judged by the first).
+				keep := cfg.chainOrder[:0]
+				for _, k := range cfg.chainOrder {
+					if cfg.Chains[k].Table == table {
+						delete(cfg.Chains, k)
+						delete(declared, k)
+						delete(cfg.defined["chain"], k)
+						continue
+					}
+					keep = append(keep, k)
+				}
+				cfg.chainOrder = keep
+				kept := pending[:0]
+				for _, p := range pending {
+					if p.table != table {
+						kept = append(kept, p)
+					}
+				}
+				pending = kept
 			}
 			seenTable[table] = true
 			for _, b := range iptBuiltins[table] {

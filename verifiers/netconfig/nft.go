@@ -938,6 +938,29 @@ func (p *nftParser) rule(ch *Chain, st []ntok, insert bool) {
 				i += 2
 			}
 		}
+		if f.kind == "flags" && i+1 < len(st) && st[i].s == "/" {
+			// tcp flags syn / fin,syn,rst,ack: (flags & mask) == value
+			j := i + 1
+			maskToks := []string{st[j].s}
+			for j+2 < len(st) && st[j+1].s == "," {
+				maskToks = append(maskToks, st[j+2].s)
+				j += 2
+			}
+			var vals []string
+			for _, v := range val {
+				vals = append(vals, v.s)
+			}
+			v, ok1 := parseFlags(strings.Join(vals, ""))
+			m, ok2 := parseFlags(strings.Join(maskToks, ","))
+			if !ok1 || !ok2 {
+				fail("bad tcp flags")
+				return
+			}
+			conds = append(conds, p.implied(f)...)
+			conds = append(conds, Cond{Dim: dimFlags, Neg: op == "!=", Set: newSet(8).addCube(v&m, m, true).finish()})
+			i = j + 1
+			continue
+		}
 		if op != "==" && op != "!=" {
 			if len(val) != 1 || f.kind != "port" && f.kind != "num" && f.kind != "proto" {
 				fail("operator %s needs a number", op)
