@@ -298,9 +298,12 @@ func (b *builder) writeIndex() error {
 	}
 	h := sha256.New()
 	w := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
+	var j bytes.Buffer
+	enc := json.NewEncoder(&j)
+	enc.SetEscapeHTML(false) // keep "&" in query strings readable and searchable
 	for _, e := range b.entries {
-		j, err := json.Marshal(e.rec)
-		if err != nil {
+		j.Reset()
+		if err := enc.Encode(e.rec); err != nil {
 			f.Close()
 			return fmt.Errorf("snapshot build: %w", err)
 		}
@@ -308,8 +311,7 @@ func (b *builder) writeIndex() error {
 		w.WriteByte(' ')
 		w.WriteString(e.ts)
 		w.WriteByte(' ')
-		w.Write(j)
-		w.WriteByte('\n')
+		w.Write(j.Bytes()) // Encode ends it with a newline
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
