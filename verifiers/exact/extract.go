@@ -121,55 +121,116 @@ func (s *scanner) add(out []candidate, c candidate) []candidate {
 }
 
 // boxed finds \boxed{...} and \fbox{...} with nested braces, and the
-// brace-less \boxed 5.
+// brace-less \boxed 5. Braces are matched in one pass over the response, so
+// many unclosed boxes cost linear time; a box inside another box is part of
+// the outer answer, not an answer of its own.
 func (s *scanner) boxed(out []candidate) []candidate {
+	r := s.resp
+	var boxes []boxSpan
 	for _, cmd := range []string{`\boxed`, `\fbox`} {
 		off := 0
-		for !s.overflow {
-			i := strings.Index(s.resp[off:], cmd)
+		for {
+			i := strings.Index(r[off:], cmd)
 			if i < 0 {
 				break
 			}
 			start := off + i
 			j := start + len(cmd)
 			off = j
-			if j < len(s.resp) && isLetter(s.resp[j]) {
+			if j < len(r) && isLetter(r[j]) {
 				continue // \boxedfoo is another command
 			}
-			for j < len(s.resp) && s.resp[j] == ' ' {
+			for j < len(r) && r[j] == ' ' {
 				j++
 			}
-			if j >= len(s.resp) {
+			if j >= len(r) {
 				break
 			}
-			if s.resp[j] == '{' {
-				end := matchBraceLimited(s.resp, j, maxAnswerBytes+2)
-				if end < 0 {
-					continue
-				}
-				out = s.add(out, candidate{text: s.resp[j+1 : end], pos: start, end: end + 1, source: exBoxed})
-				off = end + 1
+			if r[j] == '{' {
+				boxes = append(boxes, boxSpan{start: start, brace: j, end: -1})
 				continue
 			}
 			if j > start+len(cmd) {
 				k := j
-				for k < len(s.resp) && k-j < 64 && !strings.ContainsRune(" \n\t$", rune(s.resp[k])) {
+				for k < len(r) && k-j < 64 && !strings.ContainsRune(" \n\t$", rune(r[k])) {
 					k++
 				}
-				out = s.add(out, candidate{text: s.resp[j:k], pos: start, end: k, source: exBoxed})
+				boxes = append(boxes, boxSpan{start: start, brace: -1, end: k})
 				off = k
 			}
+		}
+	}
+	sort.Slice(boxes, func(a, b int) bool { return boxes[a].start < boxes[b].start })
+	matchBoxBraces(r, boxes)
+	lastEnd := -1
+	for _, b := range boxes {
+		if b.end < 0 || b.start < lastEnd {
+			continue // unclosed, or nested in the previous answer
+		}
+		text := r[b.brace+1 : max(b.end-1, b.brace+1)]
+		if b.brace < 0 {
+			text = strings.TrimSpace(r[b.start+len(`\boxed`) : b.end])
+			if strings.HasPrefix(r[b.start:], `\fbox`) {
+				text = strings.TrimSpace(r[b.start+len(`\fbox`) : b.end])
+			}
+		}
+		lastEnd = b.end
+		if out = s.add(out, candidate{text: text, pos: b.start, end: b.end, source: exBoxed}); s.overflow {
+			break
 		}
 	}
 	sortCandidates(out)
 	return out
 }
 
-// matchBraceLimited is matchBrace that gives up after limit bytes, so an
-// unclosed brace costs at most limit and not the rest of the response.
-func matchBraceLimited(s string, open, limit int) int {
-	end := min(len(s), open+limit)
-	return matchBrace(s[:end], open)
+// boxSpan is a box command at start; brace is its opening brace (-1 when
+// it has none) and end the index just after its answer (-1 if unclosed).
+type boxSpan struct{ start, brace, end int }
+
+// matchBoxBraces sets the end of every braced box in one pass over r
+// (boxes sorted by position). Escaped braces do not count; content longer
+// than maxAnswerBytes leaves a box unclosed.
+func matchBoxBraces(r string, boxes []boxSpan) {
+	type open struct{ box, depth int }
+	var stack []open
+	next := 0
+	// skip moves next past brace-less boxes and braces already behind i.
+	skip := func(i int) {
+		for next < len(boxes) && (boxes[next].brace < 0 || boxes[next].brace < i) {
+			next++
+		}
+	}
+	skip(0)
+	if next == len(boxes) {
+		return
+	}
+	depth := 0
+	for i := boxes[next].brace; i < len(r); i++ {
+		skip(i)
+		switch r[i] {
+		case '\\':
+			i++
+		case '{':
+			if next < len(boxes) && boxes[next].brace == i {
+				stack = append(stack, open{box: next, depth: depth})
+				next++
+			}
+			depth++
+		case '}':
+			depth--
+			if n := len(stack); n > 0 && stack[n-1].depth == depth {
+				b := &boxes[stack[n-1].box]
+				if i-b.brace-1 <= maxAnswerBytes {
+					b.end = i + 1
+				}
+				stack = stack[:n-1]
+			}
+			depth = max(depth, 0)
+		}
+		if len(stack) == 0 && next == len(boxes) {
+			return
+		}
+	}
 }
 
 // answerTags finds <answer>...</answer>.
@@ -290,7 +351,13 @@ func (s *scanner) phrases(out []candidate, strong bool) []candidate {
 				!hasWordBefore(r, at, "my") && !startsLine(r, at) {
 				continue
 			}
-			text, end := capturePhrase(r, j)
+			// A capture never runs into the next "answer" (it would be
+			// rejected below anyway), which keeps the scan linear.
+			limit := min(len(r), j+maxPhraseBytes+8)
+			if nx := strings.Index(r[j:limit], pat); nx >= 0 {
+				limit = j + nx
+			}
+			text, end := capturePhrase(r, j, limit)
 			if text == "" || len(text) > maxPhraseBytes {
 				continue
 			}
@@ -380,10 +447,10 @@ func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
 }
 
-// capturePhrase reads the announced answer at j: a math span ($...$, $$...$$,
-// \(...\), \[...\]) or the rest of the sentence.
-func capturePhrase(s string, j int) (string, int) {
-	limit := min(len(s), j+maxPhraseBytes+8)
+// capturePhrase reads the announced answer at j, within s[:limit]: a math
+// span ($...$, $$...$$, \(...\), \[...\]) or the rest of the sentence. An
+// answer cut off by the limit is no answer.
+func capturePhrase(s string, j, limit int) (string, int) {
 	for _, d := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\[`, `\]`}, {`\(`, `\)`}} {
 		if strings.HasPrefix(s[j:limit], d[0]) {
 			k := strings.Index(s[j+len(d[0]):limit], d[1])

@@ -1,0 +1,63 @@
+package exact_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/referee/referee/verifiers"
+	"github.com/referee/referee/verifiers/exact"
+)
+
+// TestPathologicalResponsesAreBounded scores 1 MiB adversarial responses:
+// each must finish far below any deadline (the bound is generous so a
+// loaded CI machine does not flake; typical times are milliseconds).
+func TestPathologicalResponsesAreBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	const size = exact.MaxResponseBytes
+	fill := func(unit string) string { return strings.Repeat(unit, size/len(unit)) }
+	responses := map[string]string{
+		"boxes":          fill(`\boxed{1}`),
+		"distinct-boxes": fill(`\boxed{x+`) + "}",
+		"open-boxes":     fill(`\boxed{`),
+		"answer-colons":  fill("Answer: "),
+		"final-answers":  fill("The final answer is "),
+		"hash-lines":     fill("#### 1\n"),
+		"fences":         fill("```"),
+		"digits":         fill("1234567890"),
+		"digits-or":      fill("1 or "),
+		"dollars":        fill("$"),
+		"braces":         fill("{"),
+		"backslashes":    fill(`\`),
+		"answer-tags":    fill("<answer>"),
+		"fracs":          `\boxed{` + strings.Repeat(`\frac{1}{`, 300) + "}",
+	}
+	v := exact.New()
+	for _, c := range []struct{ ref, params string }{
+		{`"42"`, `{}`}, {`"x^2+1"`, `{}`}, {`"C"`, `{}`}, {`"42"`, `{"extract":"last_number"}`},
+	} {
+		task, err := v.Prepare(json.RawMessage(c.ref), json.RawMessage(c.params))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, resp := range responses {
+			start := time.Now()
+			res, err := task.Score(context.Background(), verifiers.Input{Prompt: resp[:min(len(resp), 4096)], Response: resp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("%s against %s: %v", name, c.ref, d)
+			} else if d > 50*time.Millisecond {
+				t.Logf("%s against %s: %v", name, c.ref, d)
+			}
+			if res.Score != 0 && name != "boxes" {
+				t.Errorf("%s against %s scored %v: %s", name, c.ref, res.Score, res.Details)
+			}
+		}
+	}
+}
