@@ -29,7 +29,7 @@ const (
 
 // candidate is one answer found in a response.
 type candidate struct {
-	text   string
+	text    string
 	pos     int    // byte offset of the marker in the response (of its last repeat)
 	end     int    // byte offset just after the answer
 	source  string // extractor name
