@@ -23,7 +23,6 @@ import (
 
 	"code.dny.dev/ssrf"
 	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
@@ -90,6 +89,11 @@ type Outcome struct {
 	Cached bool `json:"-"`
 }
 
+type memEntry struct {
+	o   Outcome
+	exp time.Time
+}
+
 type hostState struct {
 	sem        chan struct{}
 	lim        *rate.Limiter
@@ -102,7 +106,7 @@ type Fetcher struct {
 	cfg    Config
 	client *http.Client
 	sf     singleflight.Group
-	mem    *expirable.LRU[string, Outcome]
+	mem    *lru.Cache[string, memEntry] // in-process outcomes with their expiry
 	hostMu sync.Mutex
 	hosts  *lru.Cache[string, *hostState]
 	now    func() time.Time
@@ -146,7 +150,9 @@ func New(cfg Config) *Fetcher {
 		cfg.MaxTextBytes = 2 << 20
 	}
 	f := &Fetcher{cfg: cfg, now: time.Now}
-	f.mem = expirable.NewLRU[string, Outcome](4096, nil, cfg.TTL)
+	// A plain LRU with expiry checked on read: the expirable variant
+	// starts a goroutine that never stops.
+	f.mem, _ = lru.New[string, memEntry](4096)
 	f.hosts, _ = lru.New[string, *hostState](16384)
 
 	opts := []ssrf.Option{ssrf.WithPorts(80, 443, 8080, 8443)}
@@ -217,7 +223,8 @@ func cacheKey(u string) string { return "citation:fetch:1:" + u }
 func (f *Fetcher) Fetch(ctx context.Context, u urlkey.URL) Outcome {
 	canon := u.String()
 	key := cacheKey(canon)
-	if o, ok := f.mem.Get(key); ok {
+	if e, ok := f.mem.Get(key); ok && f.now().Before(e.exp) {
+		o := e.o
 		o.Cached = true
 		return o
 	}
@@ -225,7 +232,7 @@ func (f *Fetcher) Fetch(ctx context.Context, u urlkey.URL) Outcome {
 		if b, ok := f.cfg.Cache.Get(ctx, key); ok {
 			var o Outcome
 			if json.Unmarshal(b, &o) == nil && o.Status != "" {
-				f.mem.Add(key, o)
+				f.mem.Add(key, memEntry{o: o, exp: f.now().Add(f.cfg.TTL)})
 				o.Cached = true
 				return o
 			}
@@ -234,7 +241,7 @@ func (f *Fetcher) Fetch(ctx context.Context, u urlkey.URL) Outcome {
 	v, _, _ := f.sf.Do(key, func() (any, error) {
 		o := f.fetch(ctx, u)
 		if o.Status != Unknown {
-			f.mem.Add(key, o)
+			f.mem.Add(key, memEntry{o: o, exp: f.now().Add(f.cfg.TTL)})
 			if f.cfg.Cache != nil {
 				if b, err := json.Marshal(o); err == nil {
 					f.cfg.Cache.Set(context.WithoutCancel(ctx), key, b, f.cfg.TTL)
