@@ -23,25 +23,21 @@ func (o *choiceOptions) valid(l int) bool {
 }
 
 // letterOf returns the option index of a single letter token such as "C",
-// "(C)", "C)", "[c]", "{C}" or "C."; lowercase only with a bracket or alone.
+// "(C)", "C)", "[c]", "{C}" or "C.". A lowercase letter counts too: the
+// token is the whole answer, so it cannot be the article.
 func (o *choiceOptions) letterOf(t string) (int, bool) {
 	t = strings.Trim(t, " *_")
-	bracketed := false
 	if len(t) >= 3 && ((t[0] == '(' && t[len(t)-1] == ')') || (t[0] == '[' && t[len(t)-1] == ']') || (t[0] == '{' && t[len(t)-1] == '}')) {
 		t = strings.TrimSpace(t[1 : len(t)-1])
-		bracketed = true
 	} else if len(t) == 2 && (t[1] == ')' || t[1] == '.' || t[1] == ':') {
 		t = t[:1]
-		bracketed = true
 	}
 	if len(t) != 1 || !isLetter(t[0]) {
 		return 0, false
 	}
-	c := t[0]
-	l := int(c - 'A')
-	if c >= 'a' && c <= 'z' {
-		l = int(c - 'a')
-		_ = bracketed // lowercase alone ("the answer is c") or bracketed both count
+	l := int(t[0] - 'A')
+	if t[0] >= 'a' {
+		l = int(t[0] - 'a')
 	}
 	if !o.valid(l) {
 		return 0, false
