@@ -608,6 +608,43 @@ func (s *search) ifaceLevel(lv int, live []*group) {
 	if lv == levelOut {
 		d, con = dimOut, s.space.out
 	}
+	// Fast path: no live rule looks at this interface, so one candidate the
+	// space allows is enough.
+	any := false
+	for _, g := range live {
+		for i := range g.conds {
+			if g.conds[i].Dim == d {
+				any = true
+				break
+			}
+		}
+		if any {
+			break
+		}
+	}
+	if !any && s.required == nil && s.exclude == nil {
+		name, ok := "", true
+		if con != nil && !con.match("") {
+			ok = false
+			if !con.neg && len(con.names) > 0 {
+				name, ok = con.names[0], true
+			}
+		}
+		if ok {
+			if lv == levelOut {
+				s.p.Out = name
+			} else {
+				s.p.In = name
+			}
+			s.level(lv+1, live)
+			if lv == levelOut {
+				s.p.Out = ""
+			} else {
+				s.p.In = ""
+			}
+		}
+		return
+	}
 	exact := map[string]bool{}
 	var wild []string
 	note := func(c *Cond) {

@@ -50,6 +50,8 @@ var iosGlobalUnmodeled = map[string]bool{
 	"subscriber": true, "multicast": true, "device-tracking": true, "vpdn": true, "parameter-map": true, "zone": true,
 	"zone-pair": true, "template": true, "event": true, "kron": true, "dial-peer": true, "voice": true, "telephony-service": true,
 	"ethernet": true, "macro": true, "vpc": true, "hostname-alias": true, "configure": true, "interface-range": true,
+	// show running-config headers
+	"Building": true, "Current": true, "Last": true, "NVRAM": true, "upgrade": true, "security": true,
 }
 
 type iosMode int

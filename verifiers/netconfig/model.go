@@ -2,6 +2,7 @@ package netconfig
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -312,7 +313,7 @@ func mergeIvals(iv []ival) []ival {
 }
 
 func uniq64(b []uint64) []uint64 {
-	sort.Slice(b, func(i, j int) bool { return b[i] < b[j] })
+	slices.Sort(b)
 	out := b[:0]
 	for i, x := range b {
 		if i == 0 || x != b[i-1] {

@@ -606,7 +606,9 @@ func checkLines(cfg *Config, c *check) *CheckReport {
 		if c.re != nil {
 			hit = c.re.MatchString(l)
 		} else {
-			hit = strings.Contains(collapseSpace(l), c.literal)
+			// Collapsing white space allocates; only lines with runs of it need it.
+			hit = strings.Contains(l, c.literal) ||
+				(strings.ContainsAny(l, "\t\r\v\f") || strings.Contains(l, "  ")) && strings.Contains(collapseSpace(l), c.literal)
 		}
 		if hit {
 			matched = append(matched, LineRef{Line: i + 1, Text: clip(strings.TrimSpace(l))})
