@@ -256,7 +256,14 @@ func allLetters(raws []string) bool {
 	o := &choiceOptions{}
 	for _, s := range raws {
 		t := strings.TrimSpace(unwrapCommands(latexReplacer.Replace(s)))
-		if _, ok := o.letterOf(t); !ok || strings.ToLower(t) == t {
+		if strings.ToLower(t) == t {
+			return false
+		}
+		if _, ok := o.letterOf(t); ok {
+			continue
+		}
+		// MATH's AMC references: "\text{(C)}\ 12" is option C.
+		if _, _, ok := o.leadingLetter(t); !ok || t[0] != '(' {
 			return false
 		}
 	}

@@ -1,6 +1,7 @@
 package exact
 
 import (
+	"math/big"
 	"strings"
 )
 
@@ -54,11 +55,74 @@ func normalizeLatex(s string) string {
 	s = strings.TrimSpace(s)
 	s = latexReplacer.Replace(s)
 	s = unwrapCommands(s)
+	if strings.Contains(s, `\overline{`) {
+		s = repeatingDecimals(s)
+	}
 	s = strings.TrimSpace(s)
 	s = strings.TrimRight(s, ".,;: ")
 	s = strings.TrimSpace(s)
 	s = stripUnits(s)
 	return s
+}
+
+// repeatingDecimals rewrites 0.\overline{36} and 0.1\overline{6} as exact
+// fractions: 0.1\overline{6} = (16 - 1)/90 = 1/6.
+func repeatingDecimals(s string) string {
+	for guard := 0; guard < 8; guard++ {
+		i := strings.Index(s, `\overline{`)
+		if i < 0 {
+			return s
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return s
+		}
+		rep := s[i+len(`\overline{`) : i+end]
+		// The decimal before it: digits, a point, digits.
+		j := i
+		for j > 0 && isDigit(s[j-1]) {
+			j--
+		}
+		frac := s[j:i]
+		if j == 0 || s[j-1] != '.' || !allDigits(rep) || len(rep) > 18 || len(frac) > 18 {
+			return s
+		}
+		k := j - 1
+		for k > 0 && isDigit(s[k-1]) {
+			k--
+		}
+		whole := s[k : j-1]
+		if whole == "" {
+			whole = "0"
+		}
+		// x = whole + (frac·(10^r - 1) + rep) / (10^f · (10^r - 1))
+		num, den := new(big.Int), new(big.Int)
+		nines := new(big.Int).Sub(pow10(len(rep)), big.NewInt(1))
+		f, _ := new(big.Int).SetString("0"+frac, 10)
+		r, _ := new(big.Int).SetString(rep, 10)
+		w, _ := new(big.Int).SetString(whole, 10)
+		num.Mul(f, nines).Add(num, r)
+		den.Mul(pow10(len(frac)), nines)
+		num.Add(num, new(big.Int).Mul(w, den))
+		s = s[:k] + "(" + num.String() + "/" + den.String() + ")" + s[i+end+1:]
+	}
+	return s
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func pow10(n int) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
 }
 
 // unwrapCommands replaces \text{...} and friends by their content.
