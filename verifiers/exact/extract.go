@@ -451,16 +451,55 @@ func hasPrefixFold(s, p string) bool {
 // span ($...$, $$...$$, \(...\), \[...\]) or the rest of the sentence. An
 // answer cut off by the limit is no answer.
 func capturePhrase(s string, j, limit int) (string, int) {
+	text, end, ok := captureSentence(s, j, limit)
 	for _, d := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\[`, `\]`}, {`\(`, `\)`}} {
-		if strings.HasPrefix(s[j:limit], d[0]) {
-			k := strings.Index(s[j+len(d[0]):limit], d[1])
-			if k < 0 {
-				return "", j
+		if !strings.HasPrefix(s[j:limit], d[0]) {
+			continue
+		}
+		stop := limit
+		if d[0] == "$" {
+			// Inline math closes on its line; a lone $ is currency ("$18").
+			if nl := strings.IndexByte(s[j:limit], '\n'); nl >= 0 {
+				stop = j + nl
 			}
-			end := j + len(d[0]) + k + len(d[1])
-			return s[j+len(d[0]) : end-len(d[1])], end
+		}
+		k := strings.Index(s[j+len(d[0]):stop], d[1])
+		if k < 0 {
+			if d[0] == "$" {
+				break
+			}
+			return "", j
+		}
+		mEnd := j + len(d[0]) + k + len(d[1])
+		// "$3$ or $4$", "$1$, $2$": the sentence goes on with more values,
+		// so the answer is the sentence; otherwise it is the math span.
+		if ok && mEnd < end && continuesWithValues(s[mEnd:end]) {
+			return text, end
+		}
+		return s[j+len(d[0]) : mEnd-len(d[1])], mEnd
+	}
+	if !ok {
+		return "", j
+	}
+	return text, end
+}
+
+// continuesWithValues reports text after a math span that adds values:
+// "or ...", "and ...", "to ...", ", ...", "\pm ...".
+func continuesWithValues(t string) bool {
+	t = strings.TrimLeft(t, " ")
+	for _, p := range []string{"or ", "and ", "to ", ",", `\pm`, "\u00b1", "/"} {
+		if strings.HasPrefix(t, p) {
+			return strings.ContainsAny(t, "0123456789$")
 		}
 	}
+	return false
+}
+
+// captureSentence reads the rest of the sentence at j: up to a line break,
+// a full stop that is not a decimal point, or a comma followed by prose.
+// ok is false when the limit cuts it off.
+func captureSentence(s string, j, limit int) (string, int, bool) {
 	end := j
 	for end < limit {
 		c := s[end]
@@ -478,11 +517,11 @@ func capturePhrase(s string, j, limit int) (string, int) {
 		end++
 	}
 	if end == limit && limit < len(s) {
-		return "", j
+		return "", j, false
 	}
 	t := strings.TrimSpace(s[j:end])
 	t = strings.Trim(t, "*_ ")
-	return t, end
+	return t, end, true
 }
 
 // startsProse reports a lowercase word of two or more letters other than
