@@ -125,9 +125,16 @@ type ValueSet struct {
 	// branch of its own on the evaluator's hot path.
 	one    bool
 	lo, hi uint32
+	// inline storage for the common one-entry set, saving two allocations
+	e1  [1]entry
+	iv1 [1]ival
 }
 
-func newSet(w uint) *ValueSet { return &ValueSet{w: w} }
+func newSet(w uint) *ValueSet {
+	s := &ValueSet{w: w}
+	s.entries = s.e1[:0]
+	return s
+}
 
 func maxVal(w uint) uint32 {
 	if w >= 32 {
@@ -179,7 +186,10 @@ func (s *ValueSet) finish() *ValueSet {
 		return s
 	}
 	if allIncl {
-		iv := make([]ival, 0, len(s.entries))
+		iv := s.iv1[:0]
+		if len(s.entries) > 1 {
+			iv = make([]ival, 0, len(s.entries))
+		}
 		for _, e := range s.entries {
 			iv = append(iv, ival{e.lo, e.hi})
 		}
