@@ -161,7 +161,7 @@ func (o *choiceOptions) leadingLetter(t string) (int, string, bool) {
 func (o *choiceOptions) matchText(t string) (int, bool) {
 	nt := normalizeText(normalizeLatex(t))
 	for i, x := range o.texts {
-		if x != "" && x == nt {
+		if x != "" && sameText(x, nt) {
 			return i, true
 		}
 	}

@@ -72,7 +72,7 @@ func (c *comparer) equal(a, r *node) verdict {
 		return no(ruleSet, "too complex to compare")
 	}
 	if a.k == kText || r.k == kText {
-		if a.k == kText && r.k == kText && a.name == r.name {
+		if a.k == kText && r.k == kText && sameText(a.name, r.name) {
 			return yes(ruleText)
 		}
 		return no(ruleText, "text differs")

@@ -353,7 +353,7 @@ func (t *task) parseAnswer(s string) answer {
 // when one side is text and the other math (\text{Devon} against Devon).
 func (t *task) compare(c *comparer, a answer, r ref) verdict {
 	if a.tree.k == kText || r.tree.k == kText {
-		if a.textForm() == r.text {
+		if sameText(a.textForm(), r.text) {
 			return yes(ruleText)
 		}
 		return no(ruleText, "text differs")
@@ -441,7 +441,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 // compareAnswers checks two extracted answers for the hedge rule.
 func (t *task) compareAnswers(c *comparer, a, b answer) verdict {
 	if a.tree.k == kText || b.tree.k == kText {
-		if a.textForm() == b.textForm() {
+		if sameText(a.textForm(), b.textForm()) {
 			return yes(ruleText)
 		}
 		return no(ruleText, "text differs")

@@ -3,6 +3,8 @@ package exact
 import (
 	"math/big"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // maxAnswerBytes bounds an extracted answer; longer ones are not answers
@@ -379,10 +381,11 @@ func isMathWord(w string) bool {
 	return false
 }
 
-// normalizeText is the whole-answer text form: case folded, white space
-// collapsed, LaTeX wrappers and surrounding punctuation removed.
+// normalizeText is the whole-answer text form: NFKC (full-width letters,
+// ligatures), case folded, white space collapsed, LaTeX wrappers and
+// surrounding punctuation removed.
 func normalizeText(s string) string {
-	s = strings.ToLower(s)
+	s = strings.ToLower(norm.NFKC.String(s))
 	s = strings.ReplaceAll(s, `\`, " ")
 	var b strings.Builder
 	space := false
@@ -399,4 +402,13 @@ func normalizeText(s string) string {
 		b.WriteRune(r)
 	}
 	return strings.Trim(b.String(), " .,;:!?\"'`*")
+}
+
+// sameText compares two text forms ignoring spaces: "New York" is
+// "new  york" and "NewYork".
+func sameText(a, b string) bool {
+	if a == b {
+		return true
+	}
+	return strings.ReplaceAll(a, " ", "") == strings.ReplaceAll(b, " ", "")
 }
