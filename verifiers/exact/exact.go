@@ -8,6 +8,7 @@
 package exact
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -50,9 +51,9 @@ func (*Verifier) Spec() verifiers.Spec {
 		Version:     "1",
 		Description: "Math and short-answer correctness: extracts the final answer (\\boxed{}, <answer>, \"the final answer is\", GSM8K ####), scores 0 for hedges (several different answers), and compares it to the reference with exact rational arithmetic, a relative tolerance for decimals approximating non-integers, random-point evaluation for expressions in variables, and rules for equations, sets, tuples, intervals, matrices, text and multiple choice. Reads the prompt only to ignore answers that echo it.",
 		ReadsPrompt: true,
-		ReferenceSchema: json.RawMessage(`{"oneOf":[{"type":"string","minLength":1,"maxLength":4096},` +
-			`{"type":"array","items":{"type":"string","minLength":1,"maxLength":4096},"minItems":1,"maxItems":64}],` +
-			`"description":"the answer (LaTeX or plain text), or a list of acceptable answers; in choice mode a letter or an option's text"}`),
+		ReferenceSchema: json.RawMessage(`{"oneOf":[{"type":"string","minLength":1,"maxLength":4096},{"type":"number"},` +
+			`{"type":"array","items":{"oneOf":[{"type":"string","minLength":1,"maxLength":4096},{"type":"number"}]},"minItems":1,"maxItems":64}],` +
+			`"description":"the answer (LaTeX or plain text; a JSON number is read as written), or a list of acceptable answers; in choice mode a letter or an option's text"}`),
 		ParamsSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{` +
 			`"mode":{"enum":["auto","math","numeric","string","choice"],"default":"auto"},` +
 			`"extract":{"type":"string","default":"auto","description":"auto, boxed, answer_tag, final_answer_phrase, gsm8k, last_number, full, or an RE2 pattern with exactly one capturing group"},` +
@@ -154,7 +155,7 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 			return nil, verifiers.Invalidf("params.choices", "only applies to choice mode, not %q", p.Mode)
 		}
 	}
-	raws, err := verifiers.StringOrList(reference, "reference", MaxReferenceBytes)
+	raws, err := decodeReference(reference)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +192,49 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 	t.cmp.seed = h.Sum64()
 	t.allowLast = p.Extract == exAuto && (t.mode == "numeric" || (t.mode == "auto" && allNumbers))
 	return t, nil
+}
+
+// decodeReference accepts a string, a JSON number (GSM8K references are
+// often sent as 18, kept as written so 0.1 stays exact) or a list of them.
+func decodeReference(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > MaxReferenceBytes {
+		return nil, verifiers.Invalidf("reference", "is %d bytes, over the limit of %d", len(raw), MaxReferenceBytes)
+	}
+	number := func(b []byte) bool { return len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) }
+	switch {
+	case number(raw):
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return nil, verifiers.Invalidf("reference", "%v", err)
+		}
+		return []string{n.String()}, nil
+	case len(raw) > 0 && raw[0] == '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, verifiers.Invalidf("reference", "want a list of strings or numbers: %v", err)
+		}
+		if len(items) == 0 {
+			return nil, verifiers.Invalidf("reference", "list is empty")
+		}
+		out := make([]string, len(items))
+		for i, it := range items {
+			it = bytes.TrimSpace(it)
+			var err error
+			if number(it) {
+				var n json.Number
+				err = json.Unmarshal(it, &n)
+				out[i] = n.String()
+			} else {
+				err = json.Unmarshal(it, &out[i])
+			}
+			if err != nil {
+				return nil, verifiers.Invalidf(fmt.Sprintf("reference[%d]", i), "want a string or a number: %v", err)
+			}
+		}
+		return out, nil
+	}
+	return verifiers.StringOrList(raw, "reference", MaxReferenceBytes)
 }
 
 func tolRat(tol float64) *big.Rat {
