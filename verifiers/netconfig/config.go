@@ -269,8 +269,15 @@ func (c *Config) program(t *Target) (*Program, error) {
 			}
 			return &Program{stages: []stage{{chain: ch}}, desc: key}, nil
 		}
-		if t.Filter != "" && c.Chains[t.Filter] != nil {
-			return &Program{stages: []stage{{chain: c.Chains[t.Filter]}}, desc: t.Filter}, nil
+		if t.Filter != "" {
+			// A filter name: a chain key, else a chain of that name (the
+			// filter table's first for iptables, then any table's).
+			if ch := c.chainByName(t.Filter); ch != nil {
+				return &Program{stages: []stage{{chain: ch}}, desc: ch.Name}, nil
+			}
+			if t.Chain == "" && t.Hook == "" {
+				return nil, fmt.Errorf("chain %q is not defined", t.Filter)
+			}
 		}
 		hook := strings.ToLower(t.Hook)
 		if hook == "" {
@@ -290,6 +297,21 @@ func (c *Config) program(t *Target) (*Program, error) {
 		return pr, nil
 	}
 	return nil, fmt.Errorf("unknown dialect")
+}
+
+func (c *Config) chainByName(name string) *Chain {
+	if ch := c.Chains[name]; ch != nil {
+		return ch
+	}
+	if ch := c.Chains["filter/"+name]; ch != nil {
+		return ch
+	}
+	for _, k := range c.chainOrder {
+		if ch := c.Chains[k]; ch.Short == name {
+			return ch
+		}
+	}
+	return nil
 }
 
 func (c *Config) chainKey(t *Target) string {

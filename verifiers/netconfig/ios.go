@@ -420,6 +420,15 @@ func (p *iosParser) ifaceSub(it *Iface, f []string, ln int, indented bool) bool 
 		case "address":
 			p.ifaceAddr(it, f[2:], ln)
 			return true
+		case "port":
+			// NX-OS: ip port access-group NAME in
+			if len(f) == 5 && f[2] == "access-group" {
+				f = append([]string{"ip"}, f[2:]...)
+			} else {
+				cfg.unmodeled(ln, "interface ip option")
+				return true
+			}
+			fallthrough
 		case "access-group":
 			if len(f) != 4 || (f[3] != "in" && f[3] != "out") {
 				cfg.errorf(ln, "ip access-group NAME in|out")
