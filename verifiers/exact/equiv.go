@@ -125,6 +125,13 @@ func (c *comparer) equal(a, r *node) verdict {
 	case a.k == kSet || r.k == kSet:
 		return no(ruleSet, "one side is a set and the other is not")
 	}
+	// x = 3 against 3, (x, y) = (1, 2) against (1, 2): an assignment
+	// answers a bare value.
+	if a.k == kRel && r.k != kRel {
+		if rhs := assignedValue(a); rhs != nil {
+			return c.equal(rhs, r).withRule(ruleAssign)
+		}
+	}
 	switch r.k {
 	case kTuple:
 		switch a.k {
@@ -201,7 +208,7 @@ func (c *comparer) equal(a, r *node) verdict {
 		}
 		// x = 3 against 3: the reference is a single assignment.
 		if rhs := assignedValue(r); rhs != nil {
-			return c.scalar(a, rhs).withRule(ruleAssign)
+			return c.equal(a, rhs).withRule(ruleAssign)
 		}
 		return no(ruleRelation, "reference is an equation or inequality")
 	}
@@ -210,7 +217,7 @@ func (c *comparer) equal(a, r *node) verdict {
 		return no(ruleTuple, "answer is a collection, reference is a single value")
 	case kRel:
 		if rhs := assignedValue(a); rhs != nil {
-			return c.scalar(rhs, r).withRule(ruleAssign)
+			return c.equal(rhs, r).withRule(ruleAssign)
 		}
 		return no(ruleRelation, "answer is an equation or inequality, reference is a value")
 	}
@@ -456,7 +463,7 @@ func (c *comparer) relEqual(a, r *node) verdict {
 	// Two assignments to the same variable compare their values, with the
 	// exactness and tolerance rules of numbers.
 	if va, vr := assignedVar(a), assignedVar(r); va != "" && va == vr {
-		return c.scalar(a.args[1], r.args[1]).withRule(ruleAssign)
+		return c.equal(a.args[1], r.args[1]).withRule(ruleAssign)
 	}
 	fa, opA := relForm(a)
 	fr, opR := relForm(r)
@@ -523,21 +530,36 @@ func relForm(n *node) (*node, string) {
 	return nil, ""
 }
 
-// assignedVar returns v for a relation v = E where E does not contain v.
+// assignedVar returns the left side's canonical form for an assignment
+// v = E or (x, y) = (1, 2): a variable, or a tuple of variables, that E does
+// not contain. It returns "" for any other relation.
 func assignedVar(n *node) string {
-	if n.k != kRel || len(n.ops) != 1 || n.ops[0] != "=" || n.args[0].k != kVar {
+	if n.k != kRel || len(n.ops) != 1 || n.ops[0] != "=" {
 		return ""
 	}
-	v := n.args[0].name
+	lhs := n.args[0]
+	switch lhs.k {
+	case kVar:
+	case kTuple:
+		for _, a := range lhs.args {
+			if a.k != kVar {
+				return ""
+			}
+		}
+	default:
+		return ""
+	}
 	for _, x := range freeVars(n.args[1], nil) {
-		if x == v {
-			return ""
+		for _, v := range freeVars(lhs, nil) {
+			if x == v {
+				return ""
+			}
 		}
 	}
-	return v
+	return lhs.String()
 }
 
-// assignedValue returns E for v = E (see assignedVar), else nil.
+// assignedValue returns E for an assignment (see assignedVar), else nil.
 func assignedValue(n *node) *node {
 	if assignedVar(n) == "" {
 		return nil
