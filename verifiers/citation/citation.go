@@ -487,6 +487,7 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 
 	dup := duplicates(ex.Citations, urls)
 	perSentence := map[int]int{}
+	claims := map[int]claim{} // by sentence: every citation of a sentence shares its claim
 	var ok, broken, claimed, supported, dups, over int
 	distinct := map[string]bool{}
 	forbidden := map[string]bool{}
@@ -528,7 +529,15 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 		case fetch.Broken:
 			broken++
 		}
-		t.support(&cr, c, r)
+		cl, ok := claims[c.Sentence]
+		if !ok {
+			cl = newClaim(c.Claim)
+			claims[c.Sentence] = cl
+		}
+		if c.Sentence < 0 {
+			cl = claim{} // sources-list entries claim nothing
+		}
+		t.support(&cr, c, cl, r)
 		if cr.Supported != nil {
 			claimed++
 			if *cr.Supported {
@@ -650,8 +659,8 @@ func result(score float64, d Details) (verifiers.Result, error) {
 }
 
 // support decides whether a citation supports its claim.
-func (t *task) support(cr *CitationResult, c Citation, r *resolved) {
-	hasClaim := len(c.Quotes) > 0 || len(newClaim(c.Claim).words) > 0
+func (t *task) support(cr *CitationResult, c Citation, cl claim, r *resolved) {
+	hasClaim := len(c.Quotes) > 0 || len(cl.words) > 0
 	if !hasClaim || !t.checkSupport {
 		if cr.Reason == "" && cr.Status == fetch.OK {
 			cr.Reason = "nothing claimed"
@@ -684,7 +693,6 @@ func (t *task) support(cr *CitationResult, c Citation, r *resolved) {
 		cr.Supported, cr.Evidence, cr.Reason = &yes, "quote found: "+clip(strings.Join(ev, " | "), 300), ""
 		return
 	}
-	cl := newClaim(c.Claim)
 	found, share, snippet := r.page.claimSupported(cl, t.window, t.threshold)
 	if found {
 		cr.Supported, cr.Evidence, cr.Reason = &yes, fmt.Sprintf("%.0f%% of claim words near: %s", share*100, snippet), ""

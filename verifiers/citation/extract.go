@@ -22,6 +22,10 @@ const (
 	maxQuoteBytes = 4000
 	// maxMarkerRange bounds a numbered range such as [1-5].
 	maxMarkerRange = 20
+	// maxClaimBytes bounds the claim text kept from one sentence.
+	maxClaimBytes = 4096
+	// maxQuotesPerCitation bounds the quoted passages checked per citation.
+	maxQuotesPerCitation = 16
 )
 
 // Kinds of citation, by how the answer wrote it.
@@ -79,8 +83,8 @@ var (
 	urlStartRE    = regexp.MustCompile(`(?i)\bhttps?://|\bwww\.`)
 )
 
-// extraction is the result of Extract.
-type extraction struct {
+// Extraction is the result of Extract: the citations in order of appearance.
+type Extraction struct {
 	Citations []Citation
 	Truncated bool // more than MaxCitations were found
 }
@@ -88,7 +92,7 @@ type extraction struct {
 // Extract finds the citations of an answer. It is linear in the length of
 // the answer: lines are classified once, and spans are found in one
 // left-to-right pass whose look-aheads never overlap.
-func Extract(text string) extraction {
+func Extract(text string) Extraction {
 	if len(text) > MaxResponseBytes {
 		text = text[:MaxResponseBytes]
 	}
@@ -143,9 +147,10 @@ func Extract(text string) extraction {
 	}
 
 	// Pass 2: spans in the body.
-	spans := findSpans(string(body), foot, refs, nums)
-	quotes := findQuotes(string(body), spans)
-	sents := splitSentences(string(body), spans, quotes)
+	bodyS := string(body) // converted once: every later step reads it
+	spans := findSpans(bodyS, foot, refs, nums)
+	quotes := findQuotes(bodyS, spans)
+	sents := splitSentences(bodyS, spans, quotes)
 
 	// Tie citations and quotes to sentences; spans, quotes and sentences
 	// are all sorted, so one merge pass does it.
@@ -168,7 +173,7 @@ func Extract(text string) extraction {
 			}
 			qi++
 		}
-		claim := claimText(string(body), sent, spans, sentQuotes)
+		claim := claimText(bodyS, sent, spans, sentQuotes)
 		if len(inSent) == 0 {
 			// A blockquote with no citation of its own is attributed by
 			// the citation that follows it ("> passage" then "— [src](url)").
@@ -202,7 +207,7 @@ func Extract(text string) extraction {
 			if target < 0 && len(inSent) > 0 {
 				target = len(inSent) - 1
 			}
-			if target >= 0 {
+			if target >= 0 && len(attached[target]) < maxQuotesPerCitation {
 				attached[target] = append(attached[target], q.text)
 			}
 		}
@@ -211,6 +216,9 @@ func Extract(text string) extraction {
 				c.Sentence = s
 				c.Claim = claim
 				c.Quotes = append(append([]string(nil), c.Quotes...), attached[k]...)
+				if len(c.Quotes) > maxQuotesPerCitation {
+					c.Quotes = c.Quotes[:maxQuotesPerCitation]
+				}
 				out = append(out, c)
 			}
 		}
@@ -232,7 +240,7 @@ func Extract(text string) extraction {
 	extra = append(extra, sourceLines...)
 	sort.SliceStable(extra, func(i, j int) bool { return extra[i].Start < extra[j].Start })
 	out = append(out, extra...)
-	res := extraction{Citations: out}
+	res := Extraction{Citations: out}
 	if len(out) > MaxCitations {
 		res.Citations, res.Truncated = out[:MaxCitations], true
 	}
@@ -302,18 +310,27 @@ func bareURL(s string, i int) (string, int) {
 		}
 		j += size
 	}
+	// Count brackets once, then trim: each trimmed closer updates the
+	// counts, so trimming is linear in the URL.
+	var opens, closes [3]int
+	const openers, closers = "([{", ")]}"
+	for k := i; k < j; k++ {
+		if b := strings.IndexByte(openers, s[k]); b >= 0 {
+			opens[b]++
+		} else if b := strings.IndexByte(closers, s[k]); b >= 0 {
+			closes[b]++
+		}
+	}
 	for j > i {
 		c := s[j-1]
-		switch {
-		case strings.IndexByte(".,;:!?'\"*_~", c) >= 0:
+		if strings.IndexByte(".,;:!?'\"*_~", c) >= 0 {
 			j--
 			continue
-		case c == ')' || c == ']' || c == '}':
-			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
-			if strings.Count(s[i:j], string(open)) < strings.Count(s[i:j], string(c)) {
-				j--
-				continue
-			}
+		}
+		if b := strings.IndexByte(closers, c); b >= 0 && opens[b] < closes[b] {
+			closes[b]--
+			j--
+			continue
 		}
 		break
 	}
@@ -330,14 +347,14 @@ func linkTarget(s string, i int) (string, int, bool) {
 	if angle {
 		i++
 	}
-	start, depth := i, 0
+	start, depth, ipv6 := i, 0, false
 	for ; i < len(s) && i-start < 4096; i++ {
 		c := s[i]
 		if angle {
 			if c == '>' {
 				break
 			}
-			if c == '\n' {
+			if c == '\n' || c == '<' {
 				return "", 0, false
 			}
 			continue
@@ -349,7 +366,13 @@ func linkTarget(s string, i int) (string, int, bool) {
 				break
 			}
 			depth--
-		} else if c == ' ' || c == '\t' || c == '\n' {
+		} else if c == '[' && i > start && s[i-1] == '/' && !ipv6 {
+			ipv6 = true // an IPv6 host after "//"
+		} else if c == ']' && ipv6 {
+			ipv6 = false
+		} else if c == ' ' || c == '\t' || c == '\n' || c == '<' || c == '[' || c == ']' {
+			// Other brackets end a link target, so a run of "[a](" cannot
+			// make every start rescan.
 			break
 		}
 	}
@@ -405,7 +428,7 @@ func findSpans(body string, foot, refs, nums map[string]*definition) []span {
 				continue
 			}
 		case c == '<' && i+1 < len(body) && (body[i+1] == 'h' || body[i+1] == 'H'):
-			if j := strings.IndexByte(body[i:min(len(body), i+4096)], '>'); j > 0 {
+			if j := strings.IndexAny(body[i+1:min(len(body), i+4096)], "> \t\n<") + 1; j > 0 && body[i+j] == '>' {
 				u := body[i+1 : i+j]
 				if isURLish(u) && !strings.ContainsAny(u, " \t\n<") {
 					spans = append(spans, span{start: i, end: i + j + 1, cites: []Citation{{URL: u, Kind: kindLink, Start: i}}})
@@ -563,6 +586,11 @@ func findQuotes(body string, spans []span) []quote {
 		return k < len(spans) && spans[k].start <= i
 	}
 	pairs := map[rune]rune{'"': '"', '“': '”', '„': '“', '«': '»', '「': '」', '『': '』'}
+	type scan struct {
+		end     int  // no closer before here (from the failed opener on)
+		atBreak bool // the search stopped at a paragraph break
+	}
+	failed := map[rune]scan{}
 	for i := 0; i < len(body); {
 		r, size := utf8.DecodeRuneInString(body[i:])
 		if r == '>' && (i == 0 || body[i-1] == '\n') {
@@ -583,8 +611,17 @@ func findQuotes(body string, spans []span) []quote {
 			i += size
 			continue
 		}
-		// Find the closer within the paragraph and the size limit.
+		// Find the closer within the paragraph and the size limit. A
+		// failed search is remembered per closer, so later openers resume
+		// where it stopped instead of rescanning: linear overall.
 		j := i + size
+		if f, ok := failed[closer]; ok && j < f.end {
+			if f.atBreak {
+				i += size
+				continue
+			}
+			j = f.end
+		}
 		found := -1
 		for j < len(body) && j-i < maxQuoteBytes {
 			r2, s2 := utf8.DecodeRuneInString(body[j:])
@@ -593,11 +630,15 @@ func findQuotes(body string, spans []span) []quote {
 				break
 			}
 			if r2 == '\n' && j+1 < len(body) && body[j+1] == '\n' {
+				failed[closer] = scan{end: j, atBreak: true}
 				break
 			}
 			j += s2
 		}
 		if found < 0 {
+			if f := failed[closer]; !f.atBreak || f.end != j {
+				failed[closer] = scan{end: j}
+			}
 			i += size
 			continue
 		}
@@ -731,7 +772,7 @@ var abbreviations = map[string]bool{
 // an initial ("J. Smith"), which does not end a sentence.
 func isAbbrev(body string, i int) bool {
 	j := i
-	for j > 0 && (isLetterByte(body[j-1]) || body[j-1] == '.') {
+	for j > 0 && i-j < 8 && (isLetterByte(body[j-1]) || body[j-1] == '.') {
 		j--
 	}
 	w := strings.ToLower(body[j:i])
@@ -750,7 +791,7 @@ func claimText(body string, sent sentence, spans []span, quotes []quote) string 
 	i := sent.start
 	k := sort.Search(len(spans), func(k int) bool { return spans[k].end > sent.start })
 	q := 0
-	for i < sent.end {
+	for i < sent.end && b.Len() < maxClaimBytes {
 		if k < len(spans) && spans[k].start <= i {
 			// A link's text is part of the claim when it says something
 			// ("[the tower is 330 m tall](url)"); a short anchor is the

@@ -142,6 +142,9 @@ func newClaim(text string) claim {
 	var c claim
 	seen := map[string]bool{}
 	for _, t := range strings.Fields(normalize(text)) {
+		if len(c.words) >= maxClaimWords {
+			break
+		}
 		if seen[t] || isStopWord(t) {
 			continue
 		}
@@ -155,6 +158,9 @@ func newClaim(text string) claim {
 	}
 	return c
 }
+
+// maxClaimWords bounds the content words taken from one claim.
+const maxClaimWords = 64
 
 // maxRareOccurrences bounds the windows tried around the rarest word.
 const maxRareOccurrences = 64

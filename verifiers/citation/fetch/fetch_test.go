@@ -132,7 +132,7 @@ func TestOutcomes(t *testing.T) {
 		{path: "/plain", status: fetch.OK, text: "plain words"},
 		{path: "/pdf", status: fetch.OK, reason: "content type application/pdf"},
 		{path: "/chain3", status: fetch.OK, final: "/ok", text: "The tower is 330 metres tall."}, // 5 redirects: the limit
-		{path: "/chain2", status: fetch.Broken, reason: "more than the allowed redirects"},   // 6 redirects
+		{path: "/chain2", status: fetch.Broken, reason: "more than the allowed redirects"},       // 6 redirects
 		{path: "/loop", status: fetch.Broken, reason: "more than the allowed redirects"},
 		{path: "/404", status: fetch.Broken, reason: "HTTP 404"},
 		{path: "/410", status: fetch.Broken, reason: "HTTP 410"},
