@@ -239,8 +239,10 @@ func (c *comparer) sameSeq(a, r []*node) verdict {
 	return yes(ruleTuple)
 }
 
-// sameSet compares unordered items as sets: every answer item equals some
-// reference item and every reference item is found.
+// sameSet compares unordered items as multisets, as the issue asks for
+// sets and solution lists: every answer item is matched to its own
+// reference item (equality is an equivalence, so a greedy matching is a
+// maximum one), and nothing is left over on either side.
 func (c *comparer) sameSet(a, r []*node) verdict {
 	if len(a) > maxItems || len(r) > maxItems {
 		if listString(a) == listString(r) {
@@ -248,25 +250,28 @@ func (c *comparer) sameSet(a, r []*node) verdict {
 		}
 		return no(ruleSet, "too many items to compare")
 	}
-	matchedR := make([]bool, len(r))
+	used := make([]bool, len(r))
 	for _, x := range a {
 		found := false
 		for j, y := range r {
+			if used[j] {
+				continue
+			}
 			if v := c.equal(x, y); v.ok {
-				found = true
-				matchedR[j] = true
+				used[j], found = true, true
+				break
 			}
 		}
 		if !found {
 			if len(r) == 1 && len(a) > 1 {
 				return hedged("several different answers to a single-valued question")
 			}
-			return no(ruleSet, "answer item "+x.String()+" is not in the reference")
+			return no(ruleSet, "answer item "+clipN(x.String(), 40)+" is not in the reference")
 		}
 	}
-	for j, m := range matchedR {
-		if !m {
-			return no(ruleSet, "reference item "+r[j].String()+" is missing")
+	for j, u := range used {
+		if !u {
+			return no(ruleSet, "reference item "+clipN(r[j].String(), 40)+" is missing")
 		}
 	}
 	return yes(ruleSet)
