@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"sort"
 	"unicode/utf8"
 )
@@ -123,49 +122,38 @@ func writeCanonical(buf *bytes.Buffer, v any, depth int) error {
 // TaskKey identifies a prepared task: a verifier at a version with a
 // canonical reference and params. Responses of a group share it.
 func TaskKey(verifier, version string, canonReference, canonParams []byte) Key {
-	h := sha256.New()
-	writeField(h, []byte("referee/task/v1"))
-	writeField(h, []byte(verifier))
-	writeField(h, []byte(version))
-	writeField(h, canonParams)
-	writeField(h, canonReference)
-	var k Key
-	h.Sum(k[:0])
-	return k
+	return Derive("referee/task/v1", []byte(verifier), []byte(version), canonParams, canonReference)
 }
 
 // ResultKey identifies one scored rollout: a task and a response, plus the
 // prompt when the verifier reads it (readsPrompt).
 func ResultKey(task Key, response string, readsPrompt bool, prompt string) Key {
-	h := sha256.New()
-	writeField(h, []byte("referee/result/v1"))
-	writeField(h, task[:])
-	writeField(h, []byte(response))
+	var stack [512]byte
+	b := appendField(stack[:0], "referee/result/v1")
+	b = appendField(b, string(task[:]))
+	b = appendField(b, response)
 	if readsPrompt {
-		writeField(h, []byte(prompt))
+		b = appendField(b, prompt)
 	}
-	var k Key
-	h.Sum(k[:0])
-	return k
+	return sha256.Sum256(b)
 }
 
 // Derive hashes a label and parts into a key, for composite results such as
 // rubrics whose key depends on their components' keys.
 func Derive(label string, parts ...[]byte) Key {
-	h := sha256.New()
-	writeField(h, []byte(label))
+	var stack [512]byte
+	b := appendField(stack[:0], label)
 	for _, p := range parts {
-		writeField(h, p)
+		b = appendField(b, string(p))
 	}
-	var k Key
-	h.Sum(k[:0])
-	return k
+	return sha256.Sum256(b)
 }
 
-// writeField length-prefixes every field so that no two different field
-// sequences hash the same bytes.
-func writeField(h hash.Hash, b []byte) {
-	var n [binary.MaxVarintLen64]byte
-	h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
-	h.Write(b)
+// appendField length-prefixes every field so that no two different field
+// sequences hash the same bytes. Keys are hashed from one buffer (on the
+// stack for small inputs) because a streaming hash.Hash allocated on every
+// call, on the path of every rollout.
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

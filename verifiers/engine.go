@@ -45,6 +45,7 @@ type EngineConfig struct {
 type Engine struct {
 	cfg     EngineConfig
 	slots   chan struct{}
+	work    chan *call // idle runners receive here
 	waiting atomic.Int64
 	logged  sync.Map // verifier name -> struct{}: stacks are logged once per verifier
 }
@@ -63,7 +64,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Engine{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
+	return &Engine{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency), work: make(chan *call)}
 }
 
 // Concurrency returns how many tasks run at once.
@@ -82,59 +83,120 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 	}
 	defer func() { <-e.slots }()
 
+	start := time.Now()
+	if _, ok := t.(Quick); ok {
+		// A quick task cannot overrun, so it needs no timer of its own.
+		c := call{ctx: ctx, verifier: verifier, task: t, in: in}
+		e.execute(&c)
+		e.observe(verifier, start, c.err)
+		return c.res, c.err
+	}
 	if timeout <= 0 || timeout > e.cfg.Timeout {
 		timeout = e.cfg.Timeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	start := time.Now()
-	type outcome struct {
-		res Result
-		err error
-	}
-	// The task runs in its own goroutine so that a task that ignores its
-	// context still cannot hold the caller past the deadline. Such a task
-	// keeps running in the background until it returns; well-behaved tasks
-	// check ctx.
-	done := make(chan outcome, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				e.reportPanic(verifier, p)
-				done <- outcome{err: &TaskError{Kind: "panic", Err: fmt.Errorf("verifier %s panicked: %v", verifier, p)}}
-			}
-		}()
-		res, err := t.Score(ctx, in)
-		if err != nil {
-			kind := "error"
-			if errors.Is(err, context.DeadlineExceeded) {
-				kind = "timeout"
-			}
-			err = &TaskError{Kind: kind, Err: err}
-		}
-		done <- outcome{res, err}
-	}()
-
-	var out outcome
+	c := callPool.Get().(*call)
+	c.ctx, c.verifier, c.task, c.in = ctx, verifier, t, in
+	e.dispatch(c)
+	var res Result
+	var err error
 	select {
-	case out = <-done:
+	case <-c.done:
+		res, err = c.res, c.err
+		*c = call{done: c.done}
+		callPool.Put(c)
 	case <-ctx.Done():
+		// The task overran. Its runner still owns c and will finish it in
+		// the background (well-behaved tasks stop at ctx.Done()); c is not
+		// reused.
 		kind := "timeout"
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			kind = "canceled"
 		}
-		out = outcome{err: &TaskError{Kind: kind, Err: fmt.Errorf("verifier %s: %w after %s", verifier, ctx.Err(), timeout)}}
+		err = &TaskError{Kind: kind, Err: fmt.Errorf("verifier %s: %w after %s", verifier, ctx.Err(), timeout)}
 	}
-	if e.cfg.Observe != nil {
-		failure := ""
+	e.observe(verifier, start, err)
+	return res, err
+}
+
+func (e *Engine) observe(verifier string, start time.Time, err error) {
+	if e.cfg.Observe == nil {
+		return
+	}
+	failure := ""
+	if err != nil {
+		failure = "error"
 		var te *TaskError
-		if errors.As(out.err, &te) {
+		if errors.As(err, &te) {
 			failure = te.Kind
 		}
-		e.cfg.Observe(verifier, time.Since(start), failure)
 	}
-	return out.res, out.err
+	e.cfg.Observe(verifier, time.Since(start), failure)
+}
+
+// call is one task execution handed to a runner.
+type call struct {
+	ctx      context.Context
+	verifier string
+	task     Task
+	in       Input
+	res      Result
+	err      error
+	done     chan struct{}
+}
+
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+
+// runnerIdle is how long an idle runner waits for work before it exits.
+const runnerIdle = 30 * time.Second
+
+// dispatch hands c to an idle runner, or starts one. Tasks run on runner
+// goroutines, not the caller's, so that a task that ignores its context
+// cannot hold the caller past the deadline; runners are reused because a
+// fresh goroutine per task (and growing its stack) cost more than scoring a
+// cheap task.
+func (e *Engine) dispatch(c *call) {
+	select {
+	case e.work <- c:
+	default:
+		go e.runner(c)
+	}
+}
+
+func (e *Engine) runner(c *call) {
+	idle := time.NewTimer(runnerIdle)
+	defer idle.Stop()
+	for {
+		e.execute(c)
+		idle.Reset(runnerIdle)
+		select {
+		case c = <-e.work:
+		case <-idle.C:
+			return
+		}
+	}
+}
+
+func (e *Engine) execute(c *call) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.reportPanic(c.verifier, p)
+			c.res, c.err = Result{}, &TaskError{Kind: "panic", Err: fmt.Errorf("verifier %s panicked: %v", c.verifier, p)}
+		}
+		if c.done != nil {
+			c.done <- struct{}{}
+		}
+	}()
+	res, err := c.task.Score(c.ctx, c.in)
+	if err != nil {
+		kind := "error"
+		if errors.Is(err, context.DeadlineExceeded) {
+			kind = "timeout"
+		}
+		err = &TaskError{Kind: kind, Err: err}
+	}
+	c.res, c.err = res, err
 }
 
 func (e *Engine) acquire(ctx context.Context) error {

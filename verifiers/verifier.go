@@ -77,6 +77,16 @@ type Example struct {
 // ID returns "name@version", the form results report.
 func (s Spec) ID() string { return s.Name + "@" + s.Version }
 
+// Quick is implemented by tasks whose Score always returns within
+// microseconds by construction: bounded input, linear work, no I/O, no
+// blocking. The engine runs them in the caller's goroutine instead of
+// handing them to a runner, which is most of the cost of a cheap task;
+// panics are still isolated. Only mark a task Quick when no input can make
+// it slow, since the engine cannot interrupt it at the deadline.
+type Quick interface {
+	Quick()
+}
+
 // Closer is implemented by verifiers that hold resources (open files,
 // clients) to release at shutdown.
 type Closer interface {

@@ -77,7 +77,6 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 		Cache:           c,
 		Rubrics:         defs,
 		PreparedEntries: cfg.PreparedEntries,
-		Validate:        a.validator.Validate,
 		Logger:          logger,
 	})
 	if err != nil {

@@ -34,9 +34,7 @@ type Config struct {
 	PreparedEntries int
 	// InlineRubrics bounds the LRU of compiled inline rubrics (default 1024).
 	InlineRubrics int
-	// Validate checks a request's struct tags (optional).
-	Validate func(any) error
-	Logger   *slog.Logger
+	Logger        *slog.Logger
 }
 
 // Scorer runs the scoring flow. It is safe for concurrent use.
@@ -102,7 +100,6 @@ func New(cfg Config) (*Scorer, error) {
 	s := &Scorer{
 		engine:    cfg.Engine,
 		cache:     cfg.Cache,
-		validate:  cfg.Validate,
 		logger:    cfg.Logger,
 		verifiers: make(map[string]*verifierInfo),
 		compiler:  rubric.NewCompiler(cfg.InlineRubrics),
@@ -300,6 +297,21 @@ type defaultsPlan struct {
 	canonRef    []byte
 	canonParams []byte
 	err         error
+	// taskKeys memoizes the task key of items that inherit both reference
+	// and params, by verifier: a GRPO group shares one.
+	taskKeys map[*verifierInfo]cache.Key
+}
+
+func (d *defaultsPlan) taskKey(info *verifierInfo) cache.Key {
+	if k, ok := d.taskKeys[info]; ok {
+		return k
+	}
+	k := cache.TaskKey(info.spec.Name, info.spec.Version, d.canonRef, d.canonParams)
+	if d.taskKeys == nil {
+		d.taskKeys = make(map[*verifierInfo]cache.Key, 1)
+	}
+	d.taskKeys[info] = k
+	return k
 }
 
 func (s *Scorer) planDefaults(d *Request) *defaultsPlan {
@@ -397,7 +409,11 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 			return
 		}
 		j := &job{info: info, ref: req.Reference, params: req.Params, in: in, useCache: useCache, timeout: timeout}
-		j.taskKey = cache.TaskKey(info.spec.Name, info.spec.Version, canonRef, canonParams)
+		if inheritRef && inheritParams {
+			j.taskKey = d.taskKey(info)
+		} else {
+			j.taskKey = cache.TaskKey(info.spec.Name, info.spec.Version, canonRef, canonParams)
+		}
 		j.key = cache.ResultKey(j.taskKey, in.Response, info.spec.ReadsPrompt, prompt)
 		it.key = j.key
 		it.job, it.dup = b.addJob(j)
@@ -437,13 +453,21 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 	it.key = cache.Derive("referee/rubric/v1", parts...)
 }
 
-// check validates a request's shape: what the struct tags say, exactly one
-// of verifier and rubric, a response, a known verifier.
+// check validates a request's shape: the limits its struct tags declare,
+// exactly one of verifier and rubric, a response, a known verifier. The
+// tags' rules are checked by hand here because this runs for every item of
+// every batch, where reflection-based validation cost more than scoring;
+// TestCheckMatchesValidator holds the two in agreement.
 func (s *Scorer) check(req *Request) error {
-	if s.validate != nil {
-		if err := s.validate(req); err != nil {
-			return err
-		}
+	switch {
+	case len(req.ID) > 256:
+		return problem.Field("id", "must be at most 256 characters")
+	case len(req.Verifier) > 128:
+		return problem.Field("verifier", "must be at most 128 characters")
+	case req.Options != nil && req.Options.TimeoutMS != nil && *req.Options.TimeoutMS < 1:
+		return problem.Field("options.timeout_ms", "must be at least 1")
+	case req.Options != nil && req.Options.TimeoutMS != nil && *req.Options.TimeoutMS > 3600000:
+		return problem.Field("options.timeout_ms", "must be at most 3600000")
 	}
 	hasRubric := len(bytes.TrimSpace(req.Rubric)) > 0 && !bytes.Equal(bytes.TrimSpace(req.Rubric), []byte("null"))
 	switch {
@@ -499,6 +523,9 @@ func (s *Scorer) resolveRubric(raw json.RawMessage) (*compiledRubric, error) {
 	return cr, err
 }
 
+// sequentialBelow is the largest number of misses computed without workers.
+const sequentialBelow = 32
+
 // execute looks every cached job up in one call, then computes the misses
 // in parallel. It returns how many jobs were cache hits and how many ran.
 func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
@@ -531,9 +558,14 @@ func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
 			todo = append(todo, j)
 		}
 	}
-	if len(todo) == 1 {
-		s.run(ctx, todo[0])
-	} else if len(todo) > 1 {
+	// Small groups run in the request's goroutine: requests in parallel
+	// already keep every core busy, and hand-offs to workers would cost more
+	// than cheap tasks. Large batches spread over the engine's concurrency.
+	if len(todo) <= sequentialBelow {
+		for _, j := range todo {
+			s.run(ctx, j)
+		}
+	} else {
 		workers := min(len(todo), s.engine.Concurrency())
 		var wg sync.WaitGroup
 		next := make(chan *job)

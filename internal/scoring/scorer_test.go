@@ -13,6 +13,7 @@ import (
 
 	"github.com/referee/referee/cache"
 	"github.com/referee/referee/internal/problem"
+	"github.com/referee/referee/internal/validation"
 	"github.com/referee/referee/rubric"
 	"github.com/referee/referee/verifiers"
 	"github.com/referee/referee/verifiers/regex"
@@ -311,5 +312,33 @@ func TestNamedRubricErrorsFailStartup(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "rubrics.r.score") {
 		t.Fatalf("err = %v, want the named rubric's field", err)
+	}
+}
+
+// TestCheckMatchesValidator holds the hand-written checks of check() to the
+// rules Request's struct tags declare.
+func TestCheckMatchesValidator(t *testing.T) {
+	t.Parallel()
+	s, _ := newScorer(t)
+	v := validation.New()
+	zero, big, ok := 0, 3600001, 10
+	long := strings.Repeat("x", 257)
+	for _, req := range []Request{
+		{ID: long, Verifier: "probe", Response: str("x")},
+		{ID: long[:256], Verifier: "probe", Response: str("x")},
+		{Verifier: strings.Repeat("v", 129), Response: str("x")},
+		{Verifier: "probe", Response: str("x"), Options: &Options{TimeoutMS: &zero}},
+		{Verifier: "probe", Response: str("x"), Options: &Options{TimeoutMS: &big}},
+		{Verifier: "probe", Response: str("x"), Options: &Options{TimeoutMS: &ok}},
+	} {
+		tagErr := v.Validate(req)
+		checkErr := s.check(&req)
+		if (tagErr == nil) != (checkErr == nil) {
+			t.Errorf("request %+v: validator says %v, check says %v", req, tagErr, checkErr)
+			continue
+		}
+		if tagErr != nil && problem.From(tagErr).Errors[0].Field != problem.From(checkErr).Errors[0].Field {
+			t.Errorf("validator names %v, check names %v", problem.From(tagErr).Errors, problem.From(checkErr).Errors)
+		}
 	}
 }

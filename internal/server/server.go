@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,7 +69,8 @@ type Server struct {
 	cfg       Config
 	keys      [][32]byte
 	validator *validation.Validator
-	bufs      sync.Pool
+	bufs      sync.Pool // *bytes.Buffer for request bodies
+	outs      sync.Pool // *[]byte for encoded responses
 }
 
 // New returns the echo instance serving the API.
@@ -84,6 +86,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	s := &Server{cfg: cfg, validator: cfg.Validator}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.outs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	for _, k := range cfg.APIKeys {
 		s.keys = append(s.keys, sha256.Sum256([]byte(k)))
 	}
@@ -309,7 +312,7 @@ func (s *Server) score(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writeJSON(c, http.StatusOK, &res)
+	return s.writeAppender(c, &res)
 }
 
 func (s *Server) scoreBatch(c echo.Context) error {
@@ -339,7 +342,29 @@ func (s *Server) scoreBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writeJSON(c, http.StatusOK, &scoring.BatchResponse{Results: results, Stats: st})
+	return s.writeAppender(c, &scoring.BatchResponse{Results: results, Stats: st})
+}
+
+// appender is a value that encodes itself without reflection.
+type appender interface {
+	AppendJSON([]byte) ([]byte, error)
+}
+
+// writeAppender writes a 200 JSON response through a pooled buffer.
+func (s *Server) writeAppender(c echo.Context, v appender) error {
+	bp := s.outs.Get().(*[]byte)
+	b, err := v.AppendJSON((*bp)[:0])
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	err = c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		s.outs.Put(bp)
+	}
+	return err
 }
 
 // writeJSON encodes v through a pooled buffer (echo's c.JSON streams
@@ -353,6 +378,8 @@ func (s *Server) writeJSON(c echo.Context, status int, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	// An explicit length spares large results chunked encoding.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.Blob(status, echo.MIMEApplicationJSON, buf.Bytes())
 }
 

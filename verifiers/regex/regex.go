@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/referee/referee/verifiers"
 )
@@ -76,22 +77,25 @@ type details struct {
 	Match   string `json:"match,omitempty"`
 }
 
+var noMatch = json.RawMessage(`{"matched":false}`)
+
 // maxEcho bounds how much of the match the details repeat.
 const maxEcho = 200
+
+// Quick implements verifiers.Quick: matching is linear in the response and
+// the reference, with no I/O.
+func (*task) Quick() {}
 
 // Score implements verifiers.Task.
 func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, error) {
 	loc := t.re.FindStringIndex(in.Response)
-	d := details{Matched: loc != nil}
-	score := 0.0
-	if loc != nil {
-		score = 1
-		m := in.Response[loc[0]:loc[1]]
-		if len(m) > maxEcho {
-			m = m[:maxEcho]
-		}
-		d.Match = m
+	if loc == nil {
+		return verifiers.Result{Score: 0, Details: noMatch}, nil
 	}
-	b, _ := json.Marshal(d)
-	return verifiers.Result{Score: score, Details: b}, nil
+	m := in.Response[loc[0]:loc[1]]
+	if len(m) > maxEcho {
+		m = strings.ToValidUTF8(m[:maxEcho], "")
+	}
+	b, _ := json.Marshal(details{Matched: true, Match: m})
+	return verifiers.Result{Score: 1, Details: b}, nil
 }

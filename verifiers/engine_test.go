@@ -1,0 +1,118 @@
+package verifiers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+)
+
+type funcTask func(ctx context.Context, in Input) (Result, error)
+
+func (f funcTask) Score(ctx context.Context, in Input) (Result, error) { return f(ctx, in) }
+
+func quietEngine(cfg EngineConfig) *Engine {
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return NewEngine(cfg)
+}
+
+func TestEngineRun(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	observed := map[string]int{}
+	e := quietEngine(EngineConfig{Concurrency: 2, Timeout: 100 * time.Millisecond, Observe: func(_ string, _ time.Duration, f string) {
+		mu.Lock()
+		observed[f]++
+		mu.Unlock()
+	}})
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		task    funcTask
+		timeout time.Duration
+		kind    string
+		score   float64
+	}{
+		{"ok", func(context.Context, Input) (Result, error) { return Result{Score: 0.5}, nil }, 0, "", 0.5},
+		{"error", func(context.Context, Input) (Result, error) { return Result{}, errors.New("bad") }, 0, "error", 0},
+		{"panic", func(context.Context, Input) (Result, error) { panic("boom") }, 0, "panic", 0},
+		{"cooperative timeout", func(ctx context.Context, _ Input) (Result, error) { <-ctx.Done(); return Result{}, ctx.Err() }, 0, "timeout", 0},
+		{"runaway task", func(context.Context, Input) (Result, error) { time.Sleep(time.Second); return Result{Score: 1}, nil }, 0, "timeout", 0},
+		{"shorter request deadline", func(ctx context.Context, _ Input) (Result, error) { <-ctx.Done(); return Result{}, ctx.Err() }, 10 * time.Millisecond, "timeout", 0},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		res, err := e.Run(ctx, "v", tt.task, Input{}, tt.timeout)
+		el := time.Since(start)
+		var te *TaskError
+		switch {
+		case tt.kind == "" && (err != nil || res.Score != tt.score):
+			t.Errorf("%s: %v %v", tt.name, res, err)
+		case tt.kind != "" && (!errors.As(err, &te) || te.Kind != tt.kind):
+			t.Errorf("%s: err %v, want kind %s", tt.name, err, tt.kind)
+		}
+		if el > 300*time.Millisecond {
+			t.Errorf("%s: took %v, past the deadline", tt.name, el)
+		}
+		if tt.timeout > 0 && el > 80*time.Millisecond {
+			t.Errorf("%s: took %v, the request asked for %v", tt.name, el, tt.timeout)
+		}
+	}
+	mu.Lock()
+	if observed[""] != 1 || observed["panic"] != 1 || observed["timeout"] != 3 {
+		t.Errorf("observed %v", observed)
+	}
+	mu.Unlock()
+	// The engine still works after a panic and a runaway task.
+	if res, err := e.Run(ctx, "v", funcTask(func(context.Context, Input) (Result, error) { return Result{Score: 1}, nil }), Input{}, 0); err != nil || res.Score != 1 {
+		t.Errorf("after failures: %v %v", res, err)
+	}
+}
+
+func TestEngineOverload(t *testing.T) {
+	t.Parallel()
+	e := quietEngine(EngineConfig{Concurrency: 1, QueueSize: 1, Timeout: time.Second})
+	release := make(chan struct{})
+	block := funcTask(func(context.Context, Input) (Result, error) { <-release; return Result{}, nil })
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ { // one runs, one waits in the queue
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = e.Run(context.Background(), "v", block, Input{}, 0) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := e.Run(context.Background(), "v", block, Input{}, 0); !errors.Is(err, ErrOverloaded) {
+		t.Errorf("third task: %v, want ErrOverloaded", err)
+	}
+	close(release)
+	wg.Wait()
+}
+
+func BenchmarkEngineRun(b *testing.B) {
+	e := quietEngine(EngineConfig{Concurrency: 2, Timeout: time.Second})
+	task := funcTask(func(context.Context, Input) (Result, error) { return Result{Score: 1}, nil })
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, _ = e.Run(context.Background(), "v", task, Input{}, 0)
+	}
+}
+
+type quickTask struct{ funcTask }
+
+func (quickTask) Quick() {}
+
+func TestEngineQuickTasksAreIsolated(t *testing.T) {
+	t.Parallel()
+	e := quietEngine(EngineConfig{Concurrency: 1, Timeout: time.Second})
+	_, err := e.Run(context.Background(), "q", quickTask{func(context.Context, Input) (Result, error) { panic("quick boom") }}, Input{}, 0)
+	var te *TaskError
+	if !errors.As(err, &te) || te.Kind != "panic" {
+		t.Fatalf("err = %v, want a panic TaskError", err)
+	}
+	res, err := e.Run(context.Background(), "q", quickTask{func(context.Context, Input) (Result, error) { return Result{Score: 1}, nil }}, Input{}, 0)
+	if err != nil || res.Score != 1 {
+		t.Fatalf("after a panic: %v %v", res, err)
+	}
+}
