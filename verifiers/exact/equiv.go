@@ -38,9 +38,11 @@ const (
 	maxItems  = 64 // items compared pairwise in a set; larger sets compare by form only
 	maxPM     = 3  // ± signs expanded (2^3 variants); more are refused
 
-	// maxCompareWork bounds the comparisons of one Score, so nested
-	// collections cannot multiply into millions of comparisons.
-	maxCompareWork = 4096
+	// maxCompareWork bounds the work of one Score (a comparison costs 1, an
+	// evaluation at random points numPoints more), so nested collections
+	// cannot multiply into millions of comparisons. With the node limit on
+	// both trees, the worst case stays in the tens of milliseconds.
+	maxCompareWork = 1 << 16
 )
 
 // verdict is the outcome of one comparison.
@@ -51,10 +53,15 @@ type verdict struct {
 	reason string
 }
 
-func yes(rule string) verdict               { return verdict{ok: true, rule: rule} }
-func no(rule, reason string) verdict        { return verdict{rule: rule, reason: reason} }
-func hedged(reason string) verdict          { return verdict{hedge: true, rule: ruleHedge, reason: reason} }
-func (v verdict) withRule(r string) verdict { v.rule = r; return v }
+func yes(rule string) verdict        { return verdict{ok: true, rule: rule} }
+func no(rule, reason string) verdict { return verdict{rule: rule, reason: reason} }
+func hedged(reason string) verdict   { return verdict{hedge: true, rule: ruleHedge, reason: reason} }
+func (v verdict) withRule(r string) verdict {
+	if !v.hedge {
+		v.rule = r
+	}
+	return v
+}
 
 // comparer holds the policy of one task.
 type comparer struct {
@@ -263,6 +270,9 @@ func (c *comparer) sameSet(a, r []*node) verdict {
 			}
 		}
 		if !found {
+			if c.budget < 0 {
+				return no(ruleSet, "too complex to compare")
+			}
 			if len(r) == 1 && len(a) > 1 {
 				return hedged("several different answers to a single-valued question")
 			}
@@ -388,6 +398,8 @@ func near(a, b complex128, tol float64) bool {
 // points near the positive real axis (so principal branches of √ and log
 // agree). See README for the false-positive bound.
 func (c *comparer) points(a, r *node, vars []string) verdict {
+	// Evaluating at every point costs more than a plain comparison.
+	c.budget -= numPoints
 	sort.Strings(vars)
 	e := &env{names: vars, vals: make([]complex128, len(vars))}
 	rng := newRNG(c.seed, vars)
@@ -482,6 +494,7 @@ func (c *comparer) relEqual(a, r *node) verdict {
 		}
 		return no(ruleRelation, "relation without variables")
 	}
+	c.budget -= numPoints
 	sort.Strings(vars)
 	e := &env{names: vars, vals: make([]complex128, len(vars))}
 	rng := newRNG(c.seed, vars)

@@ -3,6 +3,7 @@ package exact_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,40 @@ func TestPathologicalResponsesAreBounded(t *testing.T) {
 			if res.Score != 0 && name != "boxes" {
 				t.Errorf("%s against %s scored %v: %s", name, c.ref, res.Score, res.Details)
 			}
+		}
+	}
+}
+
+// TestLargeSetsOfExpressions compares sets of 60 polynomials, matched at
+// random points, within the comparison budget and quickly.
+func TestLargeSetsOfExpressions(t *testing.T) {
+	t.Parallel()
+	var ref, same, other []string
+	for i := 0; i < 60; i++ {
+		ref = append(ref, fmt.Sprintf("(x+%d)^{2}", i))
+		k := 59 - i
+		same = append(same, fmt.Sprintf("x^2+%dx+%d", 2*k, k*k))
+		other = append(other, fmt.Sprintf("x^2+%dx+%d", 2*k, k*k+1))
+	}
+	raw, _ := json.Marshal(`\{` + strings.Join(ref, ",") + `\}`)
+	task, err := exact.New().Prepare(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		items []string
+		want  float64
+	}{{same, 1}, {other, 0}} {
+		start := time.Now()
+		res, err := task.Score(context.Background(), verifiers.Input{Response: `\boxed{\{` + strings.Join(c.items, ",") + `\}}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Score != c.want {
+			t.Errorf("score %v, want %v: %s", res.Score, c.want, res.Details)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("took %v", d)
 		}
 	}
 }
