@@ -62,6 +62,13 @@ func normalizeLatex(s string) string {
 	}
 	s = strings.TrimSpace(s)
 	s = strings.TrimRight(s, ".,;: ")
+	// A leading "\approx 3.14" or "= 5" states the value.
+	for _, p := range []string{`\approx`, `\sim`, "\u2248", "="} {
+		if strings.HasPrefix(s, p) && !(p == `\sim` && len(s) > len(p) && isLetter(s[len(p)])) {
+			s = s[len(p):]
+			break
+		}
+	}
 	s = strings.TrimSpace(s)
 	s = stripUnits(s)
 	return s
