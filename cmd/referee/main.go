@@ -4,6 +4,7 @@
 //	referee score       score a JSONL file of requests offline
 //	referee verifiers   list the registered verifiers
 //	referee version     print the version
+//	referee healthcheck exit 0 when the local /healthz answers
 package main
 
 import (
@@ -43,6 +44,7 @@ Usage:
   referee score [flags] [FILE|-]         score ScoreRequest JSONL (stdin by default), results as JSONL
   referee verifiers                      list the registered verifiers
   referee version                        print the version
+  referee healthcheck                    exit 0 when the local server's /healthz answers (for containers)
 
 Run "referee serve -h" for the configuration flags; each has a REFEREE_* environment default.
 `
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args[1:], getenv, stderr)
 	case "score":
 		return scoreCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(args[1:], getenv, stderr)
 	case "verifiers":
 		return listVerifiers(args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
