@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/referee/referee/verifiers"
 )
@@ -111,5 +112,36 @@ func BenchmarkParse500Rules(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		parseConfig(dialectIptables, text)
+	}
+}
+
+// TestEquivalenceOnLargeRuleset: a 300-rule ruleset with one rule added
+// inside the change window is equivalent outside it; one added outside is
+// not. Identical remaining rules must let the search skip most of the space
+// (it would otherwise take seconds).
+func TestEquivalenceOnLargeRuleset(t *testing.T) {
+	orig := bigIptables(300)
+	inside := strings.Replace(orig, "-A INPUT -i lo -j ACCEPT\n", "-A INPUT -i lo -j ACCEPT\n-A INPUT -s 10.10.10.0/24 -d 18.18.18.0/27 -p tcp --dport 8080 -j ACCEPT\n", 1)
+	outside := strings.Replace(orig, "-A INPUT -i lo -j ACCEPT\n", "-A INPUT -i lo -j ACCEPT\n-A INPUT -s 10.10.10.0/24 -d 18.18.18.0/26 -p tcp --dport 8080 -j ACCEPT\n", 1)
+	ref, _ := json.Marshal(map[string]any{"dialect": "iptables_save", "checks": []any{
+		map[string]any{"id": "eq", "type": "equivalent_outside", "target": map[string]string{"table": "filter", "chain": "INPUT"}, "original": orig,
+			"except_space": map[string]any{"src": "10.10.10.0/24", "dst": "18.18.18.0/27", "proto": "tcp", "dport": 8080}}}})
+	task, err := New().Prepare(ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		resp string
+		want float64
+	}{{inside, 1}, {outside, 0}, {orig, 1}} {
+		res, err := task.Score(ctx, verifiers.Input{Response: tc.resp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Score != tc.want {
+			t.Errorf("score %v, want %v: %s", res.Score, tc.want, res.Details)
+		}
 	}
 }

@@ -110,6 +110,8 @@ type search struct {
 	lastLv [][]int
 	tok    uint32
 	memo   map[*Chain]scanRes
+	equiv  bool      // skip subtrees where both programs are left identical
+	sig    [2]uint64 // per program: signature of the relevant rules
 	setBuf []*ValueSet
 	bsBuf  []uint64
 }
@@ -135,10 +137,12 @@ func (s *search) run() error {
 // exist), then the ones the space constrains (they prune most), the others,
 // and state before flags (flags may be derived from the state).
 func (s *search) plan() {
-	s.order = []dim{dimProto}
+	// State has four values and rules on it (established, invalid) tend to
+	// decide early, so it comes right after the protocol.
+	s.order = []dim{dimProto, dimState}
 	rest := []dim{dimDport, dimSport, dimDst, dimSrc, dimICMPType, dimICMPCode}
 	constrained := func(d dim) bool {
-		if s.space.c[d] != nil {
+		if s.space.c[d] != nil || s.exclude != nil && s.exclude.c[d] != nil {
 			return true
 		}
 		if s.required != nil {
@@ -160,7 +164,7 @@ func (s *search) plan() {
 			s.order = append(s.order, d)
 		}
 	}
-	s.order = append(s.order, dimState, dimFlags)
+	s.order = append(s.order, dimFlags)
 	for i, d := range s.order {
 		s.pos[d] = i
 	}
@@ -212,11 +216,14 @@ func (s *search) plan() {
 	s.memo = map[*Chain]scanRes{}
 }
 
-// prune keeps the groups still reachable after level lv was fixed.
-func (s *search) prune(next []*group, lv int) []*group {
+// prune keeps the groups still reachable after level lv was fixed. In an
+// equivalence search it also reports whether both programs are left with the
+// same verdict-relevant rules (same conditions, actions and order, compared
+// by signature): then they decide every packet of the subtree alike.
+func (s *search) prune(next []*group, lv int) ([]*group, bool) {
 	// The last levels split little; a walk there costs more than it saves.
-	if s.progs == nil || len(next) < 8 || lv >= int(numDims)-2 {
-		return next
+	if s.progs == nil || !s.equiv && len(next) < 8 || lv >= int(numDims)-2 {
+		return next, false
 	}
 	s.tok++
 	for _, g := range next {
@@ -226,7 +233,12 @@ func (s *search) prune(next []*group, lv int) []*group {
 	}
 	for slot, pr := range s.progs {
 		clear(s.memo)
+		s.sig[slot] = 0
+		if pr.acceptEnds {
+			s.sig[slot] = mix(s.sig[slot], 1)
+		}
 		for _, st := range pr.stages {
+			s.sig[slot] = mix(s.sig[slot], uint64(st.chain.Policy)<<1|boolBit(st.fallThrough))
 			if t, _ := s.scanChain(st.chain, slot, lv, 0); t && pr.acceptEnds {
 				break
 			}
@@ -238,7 +250,27 @@ func (s *search) prune(next []*group, lv int) []*group {
 			out = append(out, g)
 		}
 	}
-	return out
+	return out, s.equiv && len(s.progs) == 2 && s.sig[0] == s.sig[1]
+}
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mix folds v into the running hash h (FNV-1a over the 8 bytes of v).
+func mix(h, v uint64) uint64 {
+	if h == 0 {
+		h = 14695981039346656037
+	}
+	for i := 0; i < 8; i++ {
+		h ^= v & 0xff
+		h *= 1099511628211
+		v >>= 8
+	}
+	return h
 }
 
 // scanChain walks a chain with three-valued matching (dead, decided true,
@@ -252,8 +284,10 @@ func (s *search) scanChain(c *Chain, slot, lv, depth int) (term, eff bool) {
 		return true, true
 	}
 	if res, ok := s.memo[c]; ok {
+		s.sig[slot] = mix(s.sig[slot], res.sig)
 		return res.term, res.eff
 	}
+	startSig := s.sig[slot]
 	for _, r := range c.Rules {
 		decided := true
 		if len(r.Conds) > 0 {
@@ -266,6 +300,7 @@ func (s *search) scanChain(c *Chain, slot, lv, depth int) (term, eff bool) {
 			if len(r.Conds) > 0 {
 				s.rel[slot][r.id] = s.tok
 			}
+			s.sig[slot] = mix(s.sig[slot], r.sig^boolBit(decided))
 		}
 		switch r.Action {
 		case ActContinue:
@@ -315,11 +350,14 @@ func (s *search) scanChain(c *Chain, slot, lv, depth int) (term, eff bool) {
 		}
 		break
 	}
-	s.memo[c] = scanRes{term, eff}
+	s.memo[c] = scanRes{term, eff, mix(startSig, s.sig[slot])}
 	return term, eff
 }
 
-type scanRes struct{ term, eff bool }
+type scanRes struct {
+	term, eff bool
+	sig       uint64
+}
 
 // decidedAt is the dimension after which a condition is decided.
 func (s *search) decidedAt(c *Cond) dim {
@@ -425,7 +463,10 @@ func (s *search) level(lv int, live []*group) {
 		}
 		if decided || len(next) != len(live) {
 			// Reachability can only change when a rule died or became decided.
-			s.level(lv+1, s.prune(next, lv))
+			pruned, same := s.prune(next, lv)
+			if !same {
+				s.level(lv+1, pruned)
+			}
 		} else {
 			s.level(lv+1, next)
 		}
@@ -710,7 +751,9 @@ func (s *search) ifaceLevel(lv int, live []*group) {
 		if s.required != nil && !groupAliveIface(s.required, d, &s.p) {
 			continue
 		}
-		s.level(lv+1, s.prune(next, lv))
+		if pruned, same := s.prune(next, lv); !same {
+			s.level(lv+1, pruned)
+		}
 		if len(live) == 0 && s.exclude == nil && s.required == nil {
 			break // nothing left to tell interfaces apart
 		}

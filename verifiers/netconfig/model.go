@@ -458,6 +458,7 @@ type Rule struct {
 	// rules of a large ruleset are rejected by one comparison.
 	qlo, qhi [3]uint32
 	qok      bool
+	sig      uint64 // structural signature: action, target, conditions
 }
 
 var quickDims = [3]dim{dimProto, dimSrc, dimDst}
@@ -480,6 +481,43 @@ func (r *Rule) compile() {
 		}
 	}
 	r.qok = true
+	r.sig = r.signature()
+}
+
+// signature hashes what decides the rule's behaviour, not where it is
+// written, so the same rule in two configs has the same signature.
+func (r *Rule) signature() uint64 {
+	h := mix(0, uint64(r.Action))
+	if r.Action == ActJump || r.Action == ActGoto {
+		for _, b := range []byte(r.Target) {
+			h = mix(h, uint64(b))
+		}
+	}
+	for i := range r.Conds {
+		c := &r.Conds[i]
+		h = mix(h, uint64(c.Dim)<<8|boolBit(c.Neg)<<1|1)
+		for _, p := range c.Ifaces {
+			h = mix(h, boolBit(p.Wild)|2)
+			for _, b := range []byte(p.Name) {
+				h = mix(h, uint64(b))
+			}
+		}
+		if c.Set == nil {
+			continue
+		}
+		h = mix(h, uint64(c.Set.w))
+		if c.Set.contiguous {
+			for _, iv := range c.Set.ivs {
+				h = mix(h, uint64(iv.lo)<<32|uint64(iv.hi))
+			}
+			continue
+		}
+		for _, e := range c.Set.cubes {
+			h = mix(h, uint64(e.val)<<32|uint64(e.mask))
+			h = mix(h, boolBit(e.incl))
+		}
+	}
+	return h
 }
 
 // quick rejects a packet outside the rule's bounding box.

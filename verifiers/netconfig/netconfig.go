@@ -363,7 +363,7 @@ func checkEquivalent(ctx context.Context, cfg *Config, c *check) (*CheckReport, 
 	var dec Decision
 	space := &box{flagsFromState: true}
 	applyBoxDefaults(space)
-	s := &search{ctx: ctx, groups: groups, space: space, exclude: c.except, progs: []*Program{pr, orig}}
+	s := &search{ctx: ctx, groups: groups, space: space, exclude: c.except, progs: []*Program{pr, orig}, equiv: true}
 	s.leaf = func(p *Packet) bool {
 		a, b := s.evalLive(orig, 1), s.evalLive(pr, 0)
 		if a.Permit != b.Permit {
