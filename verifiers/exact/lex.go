@@ -3,6 +3,7 @@ package exact
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // tokKind is the lexical class of a token.
@@ -47,7 +48,7 @@ func lex(s string) ([]token, error) {
 			i++
 		case isDigit(c) || (c == '.' && i+1 < len(s) && isDigit(s[i+1])):
 			j, dec := scanNumber(s, i, depth == 0)
-			toks = append(toks, token{kind: tNum, text: stripCommas(s[i:j]), dec: dec})
+			toks = append(toks, token{kind: tNum, text: stripSeparators(s[i:j]), dec: dec})
 			i = j
 		case isLetter(c):
 			j := i
@@ -111,9 +112,13 @@ func scanNumber(s string, i int, thousands bool) (int, bool) {
 	for j < len(s) && isDigit(s[j]) {
 		j++
 	}
-	if thousands && j-i <= 3 && j > i {
+	if j-i <= 3 && j > i {
+		// Groups of exactly three digits after a comma (outside brackets)
+		// or a space (anywhere: 10 000 is never a product), all with the
+		// same separator.
 		k := j
-		for k+3 < len(s) && s[k] == ',' && isDigit(s[k+1]) && isDigit(s[k+2]) && isDigit(s[k+3]) && (k+4 == len(s) || !isDigit(s[k+4])) {
+		for k+3 < len(s) && (s[k] == ' ' || (thousands && s[k] == ',')) && (k == j || s[k-4] == s[k]) &&
+			isDigit(s[k+1]) && isDigit(s[k+2]) && isDigit(s[k+3]) && (k+4 == len(s) || !isDigit(s[k+4])) {
 			k += 4
 		}
 		j = k
@@ -145,19 +150,12 @@ func scanNumber(s string, i int, thousands bool) (int, bool) {
 	return j, dec
 }
 
-func stripCommas(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			b := make([]byte, 0, len(s))
-			for j := 0; j < len(s); j++ {
-				if s[j] != ',' {
-					b = append(b, s[j])
-				}
-			}
-			return string(b)
-		}
+// stripSeparators removes thousands separators (commas and spaces).
+func stripSeparators(s string) string {
+	if !strings.ContainsAny(s, ", ") {
+		return s
 	}
-	return s
+	return strings.NewReplacer(",", "", " ", "").Replace(s)
 }
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
