@@ -223,10 +223,18 @@ func normExpect(v any, path []string) any {
 		}
 		return out
 	case string:
+		// "a.b.c.d m.m.m.m" (netmask) and "a.b.c.d w.w.w.w" (wildcard, as in
+		// OSPF network statements) become prefixes.
 		if a, m, ok := strings.Cut(x, " "); ok {
-			if c, ok := parseCIDR(a + "/" + m); ok && isContiguousMask(c.mask) {
-				if av, ok := parseIPv4(a); ok {
-					return fmt.Sprintf("%s/%d", ipString(av), popcount(c.mask))
+			av, ok1 := parseIPv4(a)
+			mv, ok2 := parseIPv4(strings.TrimSpace(m))
+			if ok1 && ok2 {
+				if !isContiguousMask(mv) && isContiguousMask(^mv) {
+					mv = ^mv
+					av &= mv
+				}
+				if isContiguousMask(mv) {
+					return fmt.Sprintf("%s/%d", ipString(av), popcount(mv))
 				}
 			}
 		}
