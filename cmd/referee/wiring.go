@@ -14,6 +14,8 @@ import (
 	"github.com/referee/referee/internal/validation"
 	"github.com/referee/referee/rubric"
 	"github.com/referee/referee/verifiers"
+	"github.com/referee/referee/verifiers/exact"
+	"github.com/referee/referee/verifiers/netconfig"
 	"github.com/referee/referee/verifiers/regex"
 	"github.com/referee/referee/verifiers/stringmatch"
 )
@@ -23,6 +25,8 @@ func newRegistry(cfg Config, logger *slog.Logger) (*verifiers.Registry, error) {
 	reg := verifiers.NewRegistry()
 	reg.Register(stringmatch.New())
 	reg.Register(regex.New())
+	reg.Register(exact.New())
+	reg.Register(netconfig.New())
 	return reg, nil
 }
 
