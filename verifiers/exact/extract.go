@@ -25,6 +25,8 @@ const (
 	maxPhraseBytes = 300 // text after "the final answer is"
 	maxNumberBytes = 256 // digits of a last-number answer
 	echoContext    = 32  // bytes before an answer that must also match for it to count as an echo
+	maxEchoChecks  = 64  // prompt searches per response
+	maxFences      = 1024
 )
 
 // candidate is one answer found in a response.
@@ -38,10 +40,11 @@ type candidate struct {
 
 // scanner finds answers in one response.
 type scanner struct {
-	resp     string
-	prompt   string
-	fences   [][2]int // fenced code blocks [start, end), in order
-	overflow bool     // more than maxCandidates different answers
+	resp       string
+	prompt     string
+	fences     [][2]int // fenced code blocks [start, end), in order
+	overflow   bool     // more than maxCandidates different answers
+	echoChecks int      // prompt searches made so far
 }
 
 func newScanner(resp, prompt string) *scanner {
@@ -51,11 +54,15 @@ func newScanner(resp, prompt string) *scanner {
 }
 
 // codeFences returns the ranges of ``` fenced blocks; an unclosed fence runs
-// to the end of the response.
+// to the end of the response, and so does everything after maxFences blocks.
 func codeFences(s string) [][2]int {
 	var out [][2]int
 	off := 0
-	for len(out) < 1024 {
+	for {
+		if len(out) == maxFences {
+			// Past the limit, the rest of the response counts as code.
+			return append(out, [2]int{off, len(s)})
+		}
 		i := strings.Index(s[off:], "```")
 		if i < 0 {
 			return out
@@ -69,21 +76,25 @@ func codeFences(s string) [][2]int {
 		out = append(out, [2]int{start, end})
 		off = end
 	}
-	return out
 }
 
-// keep reports whether a candidate counts: not inside a code block (code
-// that quotes the problem or prints a format is not an answer) and not an
-// echo of the prompt (its text with the context before it occurs verbatim
-// in the prompt, as when a response repeats a few-shot example).
+// keep reports whether a candidate counts: not empty, not inside a code
+// block (code that quotes the problem or prints a format is not an answer)
+// and not an echo of the prompt (see echo).
 func (s *scanner) keep(c candidate) bool {
-	if s.fenceAt(c.pos) >= 0 {
+	return strings.TrimSpace(c.text) != "" && s.fenceAt(c.pos) < 0 && !s.echo(c)
+}
+
+// echo reports an answer whose text, with the echoContext bytes before it,
+// occurs verbatim in the prompt, as when a response repeats a few-shot
+// example with its boxed answer. At most maxEchoChecks searches are made per
+// response, so a response cannot multiply the prompt's length.
+func (s *scanner) echo(c candidate) bool {
+	if s.prompt == "" || c.pos < echoContext || s.echoChecks >= maxEchoChecks {
 		return false
 	}
-	if s.prompt != "" && c.pos >= echoContext && strings.Contains(s.prompt, s.resp[c.pos-echoContext:c.end]) {
-		return false
-	}
-	return strings.TrimSpace(c.text) != ""
+	s.echoChecks++
+	return strings.Contains(s.prompt, s.resp[c.pos-echoContext:c.end])
 }
 
 // fenceAt returns the start of the code block containing pos, or -1.
@@ -100,10 +111,10 @@ func (s *scanner) fenceAt(pos int) int {
 // any number of times never fills the list; more than maxCandidates
 // different answers set overflow, itself a hedge.
 func (s *scanner) add(out []candidate, c candidate) []candidate {
-	if s.overflow || !s.keep(c) {
+	t := strings.TrimSpace(c.text)
+	if s.overflow || t == "" || s.fenceAt(c.pos) >= 0 {
 		return out
 	}
-	t := strings.TrimSpace(c.text)
 	for i := range out {
 		if strings.TrimSpace(out[i].text) == t {
 			out[i].repeats++
@@ -112,6 +123,9 @@ func (s *scanner) add(out []candidate, c candidate) []candidate {
 			}
 			return out
 		}
+	}
+	if s.echo(c) {
+		return out
 	}
 	if len(out) >= maxCandidates {
 		s.overflow = true

@@ -37,6 +37,11 @@ func TestPathologicalResponsesAreBounded(t *testing.T) {
 		"answer-tags":    fill("<answer>"),
 		"fracs":          `\boxed{` + strings.Repeat(`\frac{1}{`, 300) + "}",
 	}
+	// A prompt that almost matches every answer's context makes each echo
+	// search scan all of it; the number of searches is bounded.
+	nearPrompt := strings.Repeat("a", size)
+	responses["echo-searches"] = strings.Repeat("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\boxed{1}", 100) +
+		strings.Repeat("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\boxed{2}", 100)
 	v := exact.New()
 	for _, c := range []struct{ ref, params string }{
 		{`"42"`, `{}`}, {`"x^2+1"`, `{}`}, {`"C"`, `{}`}, {`"42"`, `{"extract":"last_number"}`},
@@ -47,7 +52,11 @@ func TestPathologicalResponsesAreBounded(t *testing.T) {
 		}
 		for name, resp := range responses {
 			start := time.Now()
-			res, err := task.Score(context.Background(), verifiers.Input{Prompt: resp[:min(len(resp), 4096)], Response: resp})
+			prompt := resp[:min(len(resp), 4096)]
+			if name == "echo-searches" {
+				prompt = nearPrompt
+			}
+			res, err := task.Score(context.Background(), verifiers.Input{Prompt: prompt, Response: resp})
 			if err != nil {
 				t.Fatal(err)
 			}
