@@ -42,8 +42,7 @@ type kernelEnv struct {
 	nsA string
 	nsB string
 	fd  int // raw socket in nsA
-	ipt bool
-	nft bool
+	fdB int // raw socket in nsB, to open connections for established packets
 }
 
 // Address pools: destinations are local to the namespace under test (routed
@@ -136,6 +135,12 @@ func setupKernel(t *testing.T) *kernelEnv {
 	}
 	e.fd = fd
 	t.Cleanup(func() { _ = unix.Close(fd) })
+	fdB, err := rawSocketIn(e.nsB)
+	if err != nil {
+		requireOrSkip(t, "raw socket in namespace: %v", err)
+	}
+	e.fdB = fdB
+	t.Cleanup(func() { _ = unix.Close(fdB) })
 	// Resolve the neighbour once so the first packet is not lost to ARP.
 	_, _ = run("ip", "", "netns", "exec", e.nsA, "ping", "-c1", "-W1", "10.199.0.2")
 	return e
@@ -181,7 +186,10 @@ func csum(b []byte) uint16 {
 }
 
 // craft builds an IPv4 packet with a valid L4 checksum (conntrack checks it).
-func craft(p *Packet, id uint16) []byte {
+func craft(p *Packet, id uint16) []byte { return craftAck(p, id, 0) }
+
+// craftAck is craft with a TCP acknowledgment number (for a SYN-ACK).
+func craftAck(p *Packet, id uint16, ack uint32) []byte {
 	var l4 []byte
 	proto := p.V[dimProto]
 	switch proto {
@@ -190,6 +198,7 @@ func craft(p *Packet, id uint16) []byte {
 		binary.BigEndian.PutUint16(l4[0:], uint16(p.V[dimSport]))
 		binary.BigEndian.PutUint16(l4[2:], uint16(p.V[dimDport]))
 		binary.BigEndian.PutUint32(l4[4:], 1000+uint32(id))
+		binary.BigEndian.PutUint32(l4[8:], ack)
 		l4[12] = 5 << 4
 		l4[13] = byte(p.V[dimFlags])
 		binary.BigEndian.PutUint16(l4[14:], 65535)
@@ -256,9 +265,28 @@ func (e *kernelEnv) counters() (pre, post int) {
 }
 
 // verdict sends one packet and reports whether it passed the input hook.
+// For an established packet the namespace under test first opens the
+// connection itself (a SYN, a UDP datagram or an echo request going out
+// through its output path), and the packet is the reply: a SYN-ACK, a UDP
+// datagram back, or an echo reply.
 func (e *kernelEnv) verdict(p *Packet, id uint16) bool {
 	pre0, post0 := e.counters()
 	pkt := craft(p, id)
+	if p.V[dimState] == stEstablished {
+		q := *p
+		q.V[dimSrc], q.V[dimDst] = p.V[dimDst], p.V[dimSrc]
+		q.V[dimSport], q.V[dimDport] = p.V[dimDport], p.V[dimSport]
+		q.V[dimFlags] = flSYN
+		if q.V[dimProto] == protoICMP {
+			q.V[dimICMPType] = 8
+		}
+		var sb unix.SockaddrInet4
+		binary.BigEndian.PutUint32(sb.Addr[:], q.V[dimDst])
+		if err := unix.Sendto(e.fdB, craft(&q, id), 0, &sb); err != nil {
+			e.t.Fatalf("send from the namespace under test: %v", err)
+		}
+		pkt = craftAck(p, id, 1000+uint32(id)+1)
+	}
 	var sa unix.SockaddrInet4
 	binary.BigEndian.PutUint32(sa.Addr[:], p.V[dimDst])
 	if err := unix.Sendto(e.fd, pkt, 0, &sa); err != nil {
@@ -304,7 +332,7 @@ func (e *kernelEnv) load(dialect, ruleset string) {
 // restricted to what the harness can send: sources and destinations from the
 // pools, TCP SYN, UDP or ICMP echo/timestamp requests, arriving on eth0 in
 // state new.
-func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int) []Packet {
+func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int, state uint32) []Packet {
 	t.Helper()
 	src := newSet(32)
 	for _, s := range srcPrefixes {
@@ -318,9 +346,16 @@ func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int) []Packet {
 	b.c[dimSrc] = &Cond{Dim: dimSrc, Set: src.finish()}
 	b.c[dimDst] = &Cond{Dim: dimDst, Set: dst.finish()}
 	b.c[dimProto] = &Cond{Dim: dimProto, Set: newSet(8).addValue(protoTCP).addValue(protoUDP).addValue(protoICMP).finish()}
-	b.c[dimICMPType] = &Cond{Dim: dimICMPType, Set: newSet(8).addValue(8).addValue(13).finish()}
+	types := newSet(8).addValue(8).addValue(13)
+	if state == stEstablished {
+		types = newSet(8).addValue(0) // echo reply
+	}
+	b.c[dimICMPType] = &Cond{Dim: dimICMPType, Set: types.finish()}
 	b.c[dimICMPCode] = &Cond{Dim: dimICMPCode, Set: newSet(8).addValue(0).finish()}
-	b.c[dimState] = &Cond{Dim: dimState, Set: newSet(2).addValue(stNew).finish()}
+	b.c[dimState] = &Cond{Dim: dimState, Set: newSet(2).addValue(state).finish()}
+	if state == stEstablished {
+		b.c[dimFlags] = &Cond{Dim: dimFlags, Set: newSet(8).addValue(flSYN | flACK).finish()}
+	}
 	b.c[dimSport] = &Cond{Dim: dimSport, Set: newSet(16).addRange(1, 65535, true).finish()}
 	b.c[dimDport] = &Cond{Dim: dimDport, Set: newSet(16).addRange(1, 65535, true).finish()}
 	b.in = &ifaceCon{names: []string{"eth0"}}
@@ -360,7 +395,7 @@ func TestKernelDifferential(t *testing.T) {
 		sets = append(sets, rs{fmt.Sprintf("gen-ipt-%d", i), dialectIptables, genIptables(rng)})
 		sets = append(sets, rs{fmt.Sprintf("gen-nft-%d", i), dialectNft, genNft(rng)})
 	}
-	total, permits := 0, 0
+	total, permits, established, estAccepted := 0, 0, 0, 0
 	id := uint16(1)
 	seen := map[string]bool{}
 	for _, r := range sets {
@@ -375,10 +410,12 @@ func TestKernelDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range witnesses(t, pr, rng, 24) {
+			pkts := witnesses(t, pr, rng, 20, stNew)
+			pkts = append(pkts, witnesses(t, pr, rng, 8, stEstablished)...)
+			for _, p := range pkts {
 				p := p
 				// Fresh conntrack tuples: vary the source port / ICMP id.
-				key := fmt.Sprint(p.V[dimProto], p.V[dimSrc], p.V[dimDst], p.V[dimSport], p.V[dimDport], p.V[dimICMPType])
+				key := fmt.Sprint(p.V[dimProto], p.V[dimSrc], p.V[dimDst], p.V[dimSport], p.V[dimDport], p.V[dimICMPType]&^8)
 				if seen[key] {
 					continue
 				}
@@ -391,6 +428,12 @@ func TestKernelDifferential(t *testing.T) {
 				if got {
 					permits++
 				}
+				if p.V[dimState] == stEstablished {
+					established++
+					if got {
+						estAccepted++
+					}
+				}
 				if got != want.Permit {
 					t.Errorf("kernel %s, evaluator %s (line %d: %s) for %v\nruleset:\n%s",
 						verdictName(got), verdictName(want.Permit), want.Line, want.Text, packetJSON(&p), r.text)
@@ -398,8 +441,9 @@ func TestKernelDifferential(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d packets compared with the kernel (%d accepted, %d dropped) in %v", total, permits, total-permits, time.Since(start))
-	if !t.Failed() && (total < 200 || permits < 30 || total-permits < 30) {
+	t.Logf("%d packets compared with the kernel (%d accepted, %d dropped; %d established, %d of them accepted) in %v",
+		total, permits, total-permits, established, estAccepted, time.Since(start))
+	if !t.Failed() && (total < 200 || permits < 30 || total-permits < 30 || established < 40 || estAccepted < 10 || established-estAccepted < 10) {
 		t.Errorf("the differential test is too weak: %d packets, %d accepted", total, permits)
 	}
 }
