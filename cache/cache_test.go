@@ -26,17 +26,22 @@ func key(b byte) Key { return Key{b} }
 
 func TestMemoryTTLAndBound(t *testing.T) {
 	t.Parallel()
-	m := NewMemory(2, 50*time.Millisecond)
+	m := NewMemory(100, 100*time.Millisecond)
 	ctx := context.Background()
-	_ = m.Set(ctx, []Entry{{key(1), []byte("a")}, {key(2), []byte("b")}, {key(3), []byte("c")}})
-	got, _ := m.Get(ctx, []Key{key(1), key(2), key(3)})
-	if got[0] != nil || string(got[1]) != "b" || string(got[2]) != "c" {
-		t.Fatalf("after 3 sets into 2 entries got %q, want oldest evicted", got)
+	for i := 0; i < 1000; i++ {
+		_ = m.Set(ctx, []Entry{{Key{byte(i), byte(i >> 8)}, []byte("v")}})
 	}
-	time.Sleep(120 * time.Millisecond)
-	got, _ = m.Get(ctx, []Key{key(2), key(3)})
-	if got[0] != nil || got[1] != nil {
-		t.Fatalf("entries survived their TTL: %q", got)
+	m.c.CleanUp()
+	if n := m.Len(); n > 100 {
+		t.Fatalf("%d entries held, bound is 100", n)
+	}
+	_ = m.Set(ctx, []Entry{{key(1), []byte("a")}})
+	if got, _ := m.Get(ctx, []Key{key(1)}); string(got[0]) != "a" {
+		t.Fatalf("fresh entry missing: %q", got)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if got, _ := m.Get(ctx, []Key{key(1)}); got[0] != nil {
+		t.Fatalf("entry survived its TTL: %q", got)
 	}
 }
 
