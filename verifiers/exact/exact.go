@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/referee/referee/verifiers"
@@ -342,6 +343,13 @@ func (t *task) prepareChoice(raws, choices []string) error {
 	return nil
 }
 
+// choiceLine matches a whole last line that names one option in words. It
+// is anchored and RE2, so it is linear in the (bounded) line; it is compiled
+// on first use, not at program start.
+var choiceLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i:(?:so|thus|therefore|hence)?,?\s*(?:i (?:choose|pick|select|go with)|i'd (?:choose|pick|go with)|the (?:correct |right |best )?(?:option|choice) is|(?:option|choice)))\s*\(?([A-J])\)?(?i:\s*is (?:correct|right|the answer))?\s*[.!]?$`)
+})
+
 // details are the result's explanation; every key is always present.
 type details struct {
 	// Extracted is the final answer as found in the response.
@@ -504,6 +512,10 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 			// a sentence that starts with the article "A".
 			// An echoed option line such as "D) 4" is not a choice either.
 			if _, ok := t.choices.letterOf(strings.Trim(c.text, "*_ .")); ok {
+				cands = []candidate{c}
+			} else if m := choiceLine().FindStringSubmatch(c.text); m != nil {
+				// "I choose C.", "Therefore, the correct option is (B)."
+				c.text = m[1]
 				cands = []candidate{c}
 			}
 		}
