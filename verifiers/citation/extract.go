@@ -80,7 +80,6 @@ var (
 	listDefRE     = regexp.MustCompile(`^\s*(\d{1,4})[.)][ \t]+(.*)$`)
 	headingRE     = regexp.MustCompile(`(?i)^\s{0,3}(?:#{1,6}[ \t]*)?(?:\*\*|__)?(sources|references|citations|bibliography|works cited|links|further reading|notes|footnotes)(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$`)
 	anyHeadingRE  = regexp.MustCompile(`^\s{0,3}#{1,6}\s`)
-	urlStartRE    = regexp.MustCompile(`(?i)\bhttps?://|\bwww\.`)
 )
 
 // Extraction is the result of Extract: the citations in order of appearance.
@@ -112,25 +111,38 @@ func Extract(text string) Extraction {
 			end = len(text) - off
 		}
 		line := text[off : off+end]
+		// Cheap tests of the first character keep the regular
+		// expressions off lines that cannot match them.
+		trimmed := strings.TrimLeft(line, " \t")
+		first := byte(0)
+		if trimmed != "" {
+			first = trimmed[0]
+		}
+		// "[1] ..." or "- [1] ...": a bracket then a digit.
+		bracketed := false
+		if b := strings.IndexByte(trimmed, '['); b >= 0 && b <= 2 && b+1 < len(trimmed) && isDigitByte(trimmed[b+1]) {
+			bracketed = b == 0 || first == '-' || first == '*' || first == '+'
+		}
 		blank := true
 		switch {
-		case headingRE.MatchString(line):
+		case len(trimmed) <= 40 && first != '[' && headingRE.MatchString(line):
 			inSources = true
-		case anyHeadingRE.MatchString(line):
+		case first == '#' && anyHeadingRE.MatchString(line):
 			inSources = false
 			blank = false
 		default:
-			if m := footnoteDefRE.FindStringSubmatch(line); m != nil {
+			if first == '[' && len(trimmed) > 1 && trimmed[1] == '^' && footnoteDefRE.MatchString(line) {
+				m := footnoteDefRE.FindStringSubmatch(line)
 				addDef(foot, m[1], m[2], off)
-			} else if m := numberedDefRE.FindStringSubmatch(line); m != nil && findURL(m[2]) != "" {
+			} else if m := matchIf(bracketed, numberedDefRE, line); m != nil && findURL(m[2]) != "" {
 				addDef(nums, m[1], m[2], off)
-			} else if m := refDefRE.FindStringSubmatch(line); m != nil && isURLish(m[2]) {
+			} else if m := matchIf(first == '[' && strings.Contains(trimmed, "]:"), refDefRE, line); m != nil && isURLish(m[2]) {
 				label := strings.ToLower(strings.TrimSpace(m[1]))
 				addDef(refs, label, m[2]+m[3], off)
 				if _, err := strconv.Atoi(label); err == nil {
 					addDef(nums, label, m[2]+m[3], off)
 				}
-			} else if m := listDefRE.FindStringSubmatch(line); inSources && m != nil && findURL(m[2]) != "" {
+			} else if m := matchIf(inSources && first >= '0' && first <= '9', listDefRE, line); m != nil && findURL(m[2]) != "" {
 				addDef(nums, m[1], m[2], off)
 			} else if inSources && findURL(line) != "" {
 				sourceLines = append(sourceLines, Citation{URL: findURL(line), Kind: kindSource, Sentence: -1, Start: off})
@@ -247,6 +259,14 @@ func Extract(text string) Extraction {
 	return res
 }
 
+// matchIf runs re on line only when a cheap pre-test passed.
+func matchIf(pre bool, re *regexp.Regexp, line string) []string {
+	if !pre {
+		return nil
+	}
+	return re.FindStringSubmatch(line)
+}
+
 func markerOf(kind, label string) string {
 	if kind == kindFootnote {
 		return "^" + label
@@ -277,8 +297,21 @@ func addDef(defs map[string]*definition, label, rest string, off int) {
 	defs[label] = &definition{url: u, quotes: qs, start: off}
 }
 
+// isURLish reports whether s starts like a web URL.
 func isURLish(s string) bool {
-	return urlStartRE.MatchString(s) && urlStartRE.FindStringIndex(s)[0] == 0
+	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
+}
+
+// indexURL returns the start of the first web URL in s that begins at a
+// word boundary, or -1.
+func indexURL(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if (c == 'h' || c == 'w') && (i == 0 || !isLetterByte(s[i-1]) && !isDigitByte(s[i-1])) && isURLish(s[i:]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // findURL returns the first URL in s: a markdown link's target, an
@@ -289,11 +322,11 @@ func findURL(s string) string {
 			return u
 		}
 	}
-	loc := urlStartRE.FindStringIndex(s)
-	if loc == nil {
+	i := indexURL(s)
+	if i < 0 {
 		return ""
 	}
-	u, _ := bareURL(s, loc[0])
+	u, _ := bareURL(s, i)
 	return u
 }
 
@@ -538,9 +571,40 @@ func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nu
 	return span{}, false
 }
 
-var markerListRE = regexp.MustCompile(`^\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*\d{1,4}(?:\s*[-–]\s*\d{1,4})?)*\s*$`)
-
-func isMarkerList(s string) bool { return len(s) <= 100 && markerListRE.MatchString(s) }
+// isMarkerList reports whether s is a marker list such as "1", "1, 3" or
+// "2-4": numbers of up to 4 digits joined by commas and dashes.
+func isMarkerList(s string) bool {
+	if len(s) > 100 {
+		return false
+	}
+	s = strings.ReplaceAll(s, "–", "-")
+	expect, inNum, after, n := true, false, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			switch {
+			case inNum && n < 4:
+				n++
+			case expect:
+				inNum, expect, n = true, false, 1
+			default:
+				return false
+			}
+		case c == ',' || c == '-':
+			if !inNum && !after {
+				return false
+			}
+			expect, inNum, after = true, false, false
+		case c == ' ' || c == '\t':
+			if inNum {
+				inNum, after = false, true
+			}
+		default:
+			return false
+		}
+	}
+	return inNum || after
+}
 
 // markerNumbers expands "1, 3-5" into 1 3 4 5; ranges longer than
 // maxMarkerRange are cut.
@@ -585,7 +649,6 @@ func findQuotes(body string, spans []span) []quote {
 		k := sort.Search(len(spans), func(k int) bool { return spans[k].end > i })
 		return k < len(spans) && spans[k].start <= i
 	}
-	pairs := map[rune]rune{'"': '"', '“': '”', '„': '“', '«': '»', '「': '」', '『': '』'}
 	type scan struct {
 		end     int  // no closer before here (from the failed opener on)
 		atBreak bool // the search stopped at a paragraph break
@@ -606,7 +669,7 @@ func findQuotes(body string, spans []span) []quote {
 			i += end
 			continue
 		}
-		closer, ok := pairs[r]
+		closer, ok := closerOf(r)
 		if !ok || inSpan(i) {
 			i += size
 			continue
@@ -652,6 +715,25 @@ func findQuotes(body string, spans []span) []quote {
 	return out
 }
 
+// closerOf returns the quotation mark that closes r.
+func closerOf(r rune) (rune, bool) {
+	switch r {
+	case '"':
+		return '"', true
+	case '“':
+		return '”', true
+	case '„':
+		return '“', true
+	case '«':
+		return '»', true
+	case '「':
+		return '」', true
+	case '『':
+		return '』', true
+	}
+	return 0, false
+}
+
 // stripSpans removes citation markers such as [1] from a blockquote's text.
 func stripSpans(s string) string {
 	return strings.TrimSpace(markerInTextRE.ReplaceAllString(s, " "))
@@ -673,14 +755,21 @@ func splitSentences(body string, spans []span, quotes []quote) []sentence {
 	for k, sp := range spans {
 		spanAt[sp.start] = k
 	}
+	// i only grows, so the span and quote containing it are found with
+	// pointers that only move forward.
+	sk, qk := 0, 0
 	masked := func(i int) (int, bool) { // end of a span or quote containing i
-		k := sort.Search(len(spans), func(k int) bool { return spans[k].end > i })
-		if k < len(spans) && spans[k].start <= i {
-			return spans[k].end, true
+		for sk < len(spans) && spans[sk].end <= i {
+			sk++
 		}
-		q := sort.Search(len(quotes), func(q int) bool { return quotes[q].end > i })
-		if q < len(quotes) && quotes[q].start <= i && body[quotes[q].start] != '>' {
-			return quotes[q].end, true
+		if sk < len(spans) && spans[sk].start <= i {
+			return spans[sk].end, true
+		}
+		for qk < len(quotes) && quotes[qk].end <= i {
+			qk++
+		}
+		if qk < len(quotes) && quotes[qk].start <= i && body[quotes[qk].start] != '>' {
+			return quotes[qk].end, true
 		}
 		return 0, false
 	}
@@ -692,6 +781,13 @@ func splitSentences(body string, spans []span, quotes []quote) []sentence {
 		start = end
 	}
 	for i := 0; i < len(body); {
+		// Jump to the next byte that can end a sentence; only there does
+		// it matter whether we are inside a citation or a quote.
+		n := indexSentenceByte(body[i:])
+		if n < 0 {
+			break
+		}
+		i += n
 		if e, ok := masked(i); ok && e > i {
 			i = e
 			continue
@@ -741,6 +837,18 @@ func splitSentences(body string, spans []span, quotes []quote) []sentence {
 	}
 	emit(len(body))
 	return out
+}
+
+// indexSentenceByte returns the index of the first byte of s that may end
+// a sentence: . ! ? newline, or the lead byte of a full-width terminator.
+func indexSentenceByte(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '.', '!', '?', '\n', 0xE3, 0xEF:
+			return i
+		}
+	}
+	return -1
 }
 
 // lineBreakEndsSentence: a newline continues the sentence only when the
@@ -810,8 +918,17 @@ func claimText(body string, sent sentence, spans []span, quotes []quote) string 
 			q++
 			continue
 		}
-		b.WriteByte(body[i])
-		i++
+		// Copy up to the next span or quote in one piece.
+		next := sent.end
+		if k < len(spans) && spans[k].start < next {
+			next = spans[k].start
+		}
+		if q < len(quotes) && quotes[q].start < next {
+			next = quotes[q].start
+		}
+		next = min(next, i+maxClaimBytes-b.Len())
+		b.WriteString(body[i:max(next, i+1)])
+		i = max(next, i+1)
 	}
 	return strings.TrimSpace(b.String())
 }

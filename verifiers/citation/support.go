@@ -17,14 +17,24 @@ import (
 // so numbers still compare as numbers. The result has no leading or
 // trailing space.
 func normalize(s string) string {
-	s = cases.Fold().String(norm.NFKC.String(s))
+	if !isASCII(s) {
+		// NFKC and case folding leave ASCII as it is (apart from case,
+		// which the loop below lowers), so only non-ASCII text pays.
+		s = cases.Fold().String(norm.NFKC.String(s))
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
+			b.WriteByte(byte(r))
+			space = false
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+			space = false
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
 			b.WriteRune(r)
 			space = false
 		case (r == '.' || r == ',') && i > 0 && isDigitByte(s[i-1]) && i+1 < len(s) && isDigitByte(s[i+1]):
@@ -46,6 +56,15 @@ func normalize(s string) string {
 		i += size
 	}
 	return strings.TrimSuffix(b.String(), " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }

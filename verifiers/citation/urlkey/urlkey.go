@@ -220,7 +220,15 @@ func canonicalHost(h string) (string, error) {
 	if strings.IndexByte(h, '%') >= 0 {
 		h = unescapeAll(h)
 	}
-	ascii, err := idna.Lookup.ToASCII(h)
+	var ascii string
+	var err error
+	if isPlainHostname(h) {
+		// Letters, digits, hyphens and dots without punycode labels: IDNA
+		// maps these to lower case and nothing else, so skip its cost.
+		ascii = strings.ToLower(h)
+	} else {
+		ascii, err = idna.Lookup.ToASCII(h)
+	}
 	if err != nil {
 		// The lookup profile rejects some names registries allow (for
 		// example underscores); fall back to lower-casing ASCII names.
@@ -248,6 +256,18 @@ func canonicalHost(h string) (string, error) {
 		return ip, nil
 	}
 	return ascii, nil
+}
+
+// isPlainHostname reports a host of ASCII letters, digits, hyphens and
+// dots with no "xn--" label.
+func isPlainHostname(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return !strings.Contains(strings.ToLower(h), "xn--")
 }
 
 func isASCII(s string) bool {
