@@ -243,7 +243,7 @@ func parseFlags(s string) (uint32, bool) {
 			continue
 		}
 		if f == "ALL" {
-			v |= 0xFF
+			v |= 0x3F // iptables: FIN,SYN,RST,PSH,ACK,URG
 			continue
 		}
 		found := false

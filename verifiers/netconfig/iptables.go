@@ -557,7 +557,12 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			if r.Action == ActAccept && table != "nat" && natTarget(target) {
 				return fail("%s is only valid in the nat table", target)
 			}
-		case "-f", "--fragment", "-c", "--set-counters", "--ipv4", "-4":
+		case "-f", "--fragment":
+			// Only second and later fragments match; whole packets never do.
+			if !neg {
+				add(Cond{Dim: dimNever})
+			}
+		case "-c", "--set-counters", "--ipv4", "-4":
 		case "--ipv6", "-6":
 			add(Cond{Dim: dimNever})
 		case "--dport", "--destination-port", "--sport", "--source-port":

@@ -475,7 +475,10 @@ func (p *nftParser) chainStmt(ch *Chain, st []ntok) {
 	ln := st[0].line
 	switch st[0].s {
 	case "type":
-		// type filter hook input priority 0 [device eth0]
+		// type filter hook input [device eth0] priority 0 [device eth0]
+		if len(st) >= 8 && st[2].s == "hook" && st[4].s == "device" {
+			st = append(append([]ntok{}, st[:4]...), st[6:]...)
+		}
 		if len(st) < 6 || st[2].s != "hook" || st[4].s != "priority" {
 			cfg.errorf(ln, "type TYPE hook HOOK priority PRIO")
 			return
