@@ -1,0 +1,155 @@
+package iso20022
+
+import "strings"
+
+// Row is one line of the field table in the details.
+type Row struct {
+	Field    string  `json:"field"`
+	Expected string  `json:"expected"`
+	Got      string  `json:"got"`
+	OK       bool    `json:"ok"`
+	Reason   string  `json:"reason,omitempty"`
+	Weight   float64 `json:"weight"`
+}
+
+// compareShapes pairs expected and got shapes by group and returns the
+// rows in expected order, then unexpected fields in message order, with
+// the weighted sums. bad marks got MT fields with format violations.
+func compareShapes(exp, got []shape, bad []bool, w weights) (rows []Row, earned, total float64) {
+	used := make([]bool, len(got))
+	rows = make([]Row, 0, len(exp)+2)
+	for i := range exp {
+		e := &exp[i]
+		j := -1
+		for k := range got {
+			if !used[k] && got[k].group == e.group {
+				j = k
+				break
+			}
+		}
+		wt := w.of(e.group)
+		r := Row{Field: e.tag, Expected: e.display, Weight: wt}
+		if j < 0 {
+			if e.optional {
+				r.OK, r.Reason = true, "absent, which is correct too: the agent is the "+optionalWho(e.group)
+			} else {
+				r.Reason = "missing"
+			}
+		} else {
+			used[j] = true
+			g := &got[j]
+			r.Got = g.display
+			r.OK, r.Reason = compareShape(e, g)
+			if r.OK && g.idx >= 0 && g.idx < len(bad) && bad[g.idx] {
+				r.OK, r.Reason = false, "value matches but the field breaks the format rules (see violations)"
+			}
+		}
+		total += wt
+		if r.OK {
+			earned += wt
+		}
+		rows = append(rows, r)
+	}
+	for k := range got {
+		if used[k] {
+			continue
+		}
+		g := &got[k]
+		wt := w.of("extra")
+		rows = append(rows, Row{Field: g.tag, Got: g.display, Reason: "not expected from the source message", Weight: wt})
+		total += wt
+	}
+	return rows, earned, total
+}
+
+func optionalWho(group string) string {
+	if group == "52" {
+		return "sender"
+	}
+	return "receiver"
+}
+
+// compareShape compares one expected and one got shape of the same group.
+func compareShape(e, g *shape) (bool, string) {
+	if e.tag != g.tag {
+		if isPartyGroup(e.group) {
+			return false, "option " + optionOf(g.tag) + " given where " + optionOf(e.tag) + " is due"
+		}
+		return false, "field " + g.tag + " given where " + e.tag + " is due"
+	}
+	switch e.kind {
+	case kindPlain:
+		if e.group == "sender" || e.group == "receiver" {
+			if bic11(e.plain) == bic11(g.plain) {
+				return true, ""
+			}
+			return false, "wrong BIC"
+		}
+		if e.plain == g.plain {
+			return true, ""
+		}
+		return false, "wrong value"
+	case kindAmount:
+		var wrong []string
+		if e.date != g.date {
+			wrong = append(wrong, "date")
+		}
+		if e.ccy != g.ccy {
+			wrong = append(wrong, "currency")
+		}
+		if e.amt != g.amt || g.amt == "" {
+			wrong = append(wrong, "amount")
+		}
+		if len(wrong) > 0 {
+			return false, "wrong " + strings.Join(wrong, " and ")
+		}
+		return true, ""
+	case kindItems:
+		if strings.Join(e.items, "|") == strings.Join(g.items, "|") {
+			return true, ""
+		}
+		return false, "codes or texts differ"
+	case kindText:
+		if matchText(e.rest, g.rest, e.fits, e.capacity) {
+			return true, ""
+		}
+		return false, "text differs"
+	}
+	// Parties and agents.
+	var wrong []string
+	if e.acct != g.acct {
+		wrong = append(wrong, "account")
+	}
+	if e.bic != g.bic {
+		wrong = append(wrong, "BIC")
+	}
+	if e.ctry != g.ctry {
+		wrong = append(wrong, "country")
+	}
+	if len(e.name) > 0 && !matchText(e.name, g.name, e.fits, e.capacity) {
+		wrong = append(wrong, "name")
+	}
+	if len(e.rest) > 0 {
+		rest := g.rest
+		if e.pstcd != "" {
+			rest = make([]string, len(g.rest))
+			for i, r := range g.rest {
+				rest[i] = strings.Replace(r, e.pstcd, "", 1)
+			}
+		}
+		if !matchText(e.rest, rest, e.fits, e.capacity) {
+			wrong = append(wrong, "name or address")
+		}
+	}
+	if len(wrong) > 0 {
+		return false, "wrong " + strings.Join(wrong, ", ")
+	}
+	return true, ""
+}
+
+func optionOf(tag string) string {
+	if len(tag) == 3 {
+		return tag[2:]
+	}
+	return "(none)"
+}
