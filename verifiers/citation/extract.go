@@ -60,10 +60,9 @@ type Citation struct {
 
 // definition is a footnote, reference-link or numbered-source definition.
 type definition struct {
-	url    string
-	quotes []string
-	start  int
-	used   bool
+	url   string
+	start int
+	used  bool
 }
 
 type span struct {
@@ -289,12 +288,9 @@ func addDef(defs map[string]*definition, label, rest string, off int) {
 	if _, ok := defs[label]; ok {
 		return
 	}
-	u := findURL(rest)
-	var qs []string
-	for _, q := range findQuotes(rest, nil) {
-		qs = append(qs, q.text)
-	}
-	defs[label] = &definition{url: u, quotes: qs, start: off}
+	// Quoted text in a definition is almost always the page's title
+	// ("[1] "Title", Site, url"), not a passage, so it is not checked.
+	defs[label] = &definition{url: findURL(rest), start: off}
 }
 
 // isURLish reports whether s starts like a web URL.
@@ -522,7 +518,7 @@ func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nu
 			return span{}, false // a stray [^x] with no definition is text
 		}
 		d.used = true
-		return span{start: i, end: after, marker: true, cites: []Citation{{URL: d.url, Kind: kindFootnote, Marker: "^" + label, Quotes: d.quotes, Start: i}}}, true
+		return span{start: i, end: after, marker: true, cites: []Citation{{URL: d.url, Kind: kindFootnote, Marker: "^" + label, Start: i}}}, true
 	}
 	if after < len(body) && body[after] == '(' {
 		if u, end, ok := linkTarget(body, after+1); ok {
@@ -554,7 +550,7 @@ func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nu
 			c := Citation{Kind: kindNumbered, Marker: label, Start: i}
 			if d := nums[label]; d != nil {
 				d.used = true
-				c.URL, c.Quotes = d.url, d.quotes
+				c.URL = d.url
 				if r := refs[label]; r != nil {
 					r.used = true
 				}
