@@ -74,7 +74,23 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 		Logger:      logger,
 		Observe:     a.metrics.ObserveTask,
 	})
-	c := cache.New(cache.Config{Entries: cfg.CacheEntries, TTL: cfg.CacheTTL, Stats: a.metrics})
+	cc := cache.Config{Entries: cfg.CacheEntries, TTL: cfg.CacheTTL, Stats: a.metrics}
+	if cfg.RedisURL != "" {
+		r, err := cache.NewRedis(cache.RedisConfig{
+			URL:        cfg.RedisURL,
+			Prefix:     cfg.CachePrefix,
+			TTL:        cfg.CacheTTL,
+			Registerer: a.metrics.Registry,
+			Logger:     logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("redis tier: %w", err)
+		}
+		cc.Remote = r
+		a.closers = append(a.closers, r.Close)
+		a.dependencies = append(a.dependencies, server.Dependency{Name: "redis", Status: func(context.Context) (string, string) { return r.Status() }})
+	}
+	c := cache.New(cc)
 	a.scorer, err = scoring.New(scoring.Config{
 		Registry:        reg,
 		Engine:          engine,
