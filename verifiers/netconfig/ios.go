@@ -101,6 +101,10 @@ type iosObj struct {
 }
 
 type iosParser struct {
+	flatA map[string][]entry // memoized group flattening (nesting is a DAG)
+	flatS map[string][]svcAlt
+	flatP map[string][]uint32
+	flatR map[string][]ival
 	cfg   *Config
 	acls  map[string]*iosACL
 	order []string
@@ -1288,52 +1292,48 @@ func (p *iosParser) objSvc(o *iosObj, f []string) error {
 	return nil
 }
 
-func (p *iosParser) flatAddrs(name string, depth int) []entry {
+// maxGroupEntries bounds a flattened object-group: nesting may share
+// groups, and without a cap a DAG of groups could expand exponentially.
+const maxGroupEntries = 1 << 16
+
+func flatten[T any](p *iosParser, memo *map[string][]T, name, kind string, depth int, own func(*iosObj) []T) []T {
+	if *memo == nil {
+		*memo = map[string][]T{}
+	}
+	if v, ok := (*memo)[name]; ok {
+		return v
+	}
 	o := p.objs[name]
-	if o == nil || depth > 16 || o.kind != "network" {
+	if o == nil || depth > 16 || o.kind != kind {
 		return nil
 	}
-	out := append([]entry{}, o.addrs...)
+	(*memo)[name] = nil // a loop yields nothing (and is reported by finish)
+	out := append([]T{}, own(o)...)
 	for _, r := range o.refs {
-		out = append(out, p.flatAddrs(r, depth+1)...)
+		out = append(out, flatten(p, memo, r, kind, depth+1, own)...)
+		if len(out) > maxGroupEntries {
+			out = out[:maxGroupEntries]
+			break
+		}
 	}
+	(*memo)[name] = out
 	return out
+}
+
+func (p *iosParser) flatAddrs(name string, depth int) []entry {
+	return flatten(p, &p.flatA, name, "network", depth, func(o *iosObj) []entry { return o.addrs })
 }
 
 func (p *iosParser) flatSvcs(name string, depth int) []svcAlt {
-	o := p.objs[name]
-	if o == nil || depth > 16 || o.kind != "service" {
-		return nil
-	}
-	out := append([]svcAlt{}, o.svcs...)
-	for _, r := range o.refs {
-		out = append(out, p.flatSvcs(r, depth+1)...)
-	}
-	return out
+	return flatten(p, &p.flatS, name, "service", depth, func(o *iosObj) []svcAlt { return o.svcs })
 }
 
 func (p *iosParser) flatProtos(name string, depth int) []uint32 {
-	o := p.objs[name]
-	if o == nil || depth > 16 || o.kind != "protocol" {
-		return nil
-	}
-	out := append([]uint32{}, o.protos...)
-	for _, r := range o.refs {
-		out = append(out, p.flatProtos(r, depth+1)...)
-	}
-	return out
+	return flatten(p, &p.flatP, name, "protocol", depth, func(o *iosObj) []uint32 { return o.protos })
 }
 
 func (p *iosParser) flatPorts(name string, depth int) []ival {
-	o := p.objs[name]
-	if o == nil || depth > 16 || o.kind != "port" {
-		return nil
-	}
-	out := append([]ival{}, o.ports...)
-	for _, r := range o.refs {
-		out = append(out, p.flatPorts(r, depth+1)...)
-	}
-	return out
+	return flatten(p, &p.flatR, name, "port", depth, func(o *iosObj) []ival { return o.ports })
 }
 
 func (p *iosParser) finish() {
@@ -1428,17 +1428,26 @@ func (p *iosParser) finish() {
 }
 
 func (p *iosParser) objLoops(start, cur string, depth int) bool {
-	if cur == start {
-		return true
-	}
-	o := p.objs[cur]
-	if o == nil || depth > 16 {
-		return depth > 16
-	}
-	for _, r := range o.refs {
-		if p.objLoops(start, r, depth+1) {
+	seen := map[string]bool{}
+	var walk func(n string, d int) bool
+	walk = func(n string, d int) bool {
+		if n == start {
 			return true
 		}
+		if seen[n] || d > 16 {
+			return false
+		}
+		seen[n] = true
+		o := p.objs[n]
+		if o == nil {
+			return false
+		}
+		for _, r := range o.refs {
+			if walk(r, d+1) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return walk(cur, depth)
 }

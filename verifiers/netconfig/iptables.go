@@ -256,6 +256,7 @@ func parseIptables(cfg *Config) {
 		cfg.use("chain", key, p.line)
 	}
 	detectLoops(cfg)
+	checkExpansion(cfg)
 	for _, k := range cfg.chainOrder {
 		ch := cfg.Chains[k]
 		if ch.Base && ch.Table != "" {
@@ -309,6 +310,49 @@ func detectLoops(cfg *Config) {
 	}
 	for _, k := range cfg.chainOrder {
 		visit(cfg.Chains[k])
+	}
+}
+
+// maxExpansion bounds how many rule visits one packet can cost when every
+// jump returns: chains that jump twice to chains that jump twice... would
+// otherwise make evaluation exponential.
+const maxExpansion = 1 << 20
+
+// checkExpansion reports rulesets whose jump graph expands past maxExpansion
+// and cuts their jumps, so evaluation stays bounded.
+func checkExpansion(cfg *Config) {
+	size := map[*Chain]int{}
+	var visit func(c *Chain) int
+	visit = func(c *Chain) int {
+		if n, ok := size[c]; ok {
+			return n
+		}
+		size[c] = maxExpansion // provisional; loops were removed already
+		n := len(c.Rules)
+		for _, r := range c.Rules {
+			if r.target != nil {
+				n += visit(r.target)
+				if n > maxExpansion {
+					n = maxExpansion + 1
+				}
+			}
+		}
+		size[c] = n
+		return n
+	}
+	for _, k := range cfg.chainOrder {
+		c := cfg.Chains[k]
+		if visit(c) > maxExpansion {
+			cfg.errorf(c.Line, "chain %s expands to over %d rule visits through its jumps", c.Short, maxExpansion)
+			for _, ch := range cfg.Chains {
+				for _, r := range ch.Rules {
+					if r.target != nil {
+						r.target, r.Action = nil, ActContinue
+					}
+				}
+			}
+			return
+		}
 	}
 }
 

@@ -111,6 +111,7 @@ func parseNft(cfg *Config) {
 		}
 	}
 	detectLoops(cfg)
+	checkExpansion(cfg)
 	for _, k := range cfg.chainOrder {
 		ch := cfg.Chains[k]
 		if ch.Base && (ch.Family == "ip" || ch.Family == "inet") {
