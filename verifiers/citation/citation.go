@@ -294,7 +294,9 @@ func (v *Verifier) Prepare(rawRef, rawParams json.RawMessage) (verifiers.Task, e
 	if len(p.Visited) > maxVisited {
 		return nil, verifiers.Invalidf("params.visited", "has %d entries, over the limit of %d", len(p.Visited), maxVisited)
 	}
-	if len(p.Visited) > 0 {
+	if p.Visited != nil {
+		// Present, even empty: the browse log is known (an empty one means
+		// the agent opened nothing).
 		t.visited = map[string]*visitedEntry{}
 		total := 0
 		for i, raw := range p.Visited {

@@ -76,6 +76,11 @@ func Build(ctx context.Context, outDir string, inputs []string, log io.Writer) e
 	if len(inputs) == 0 {
 		return errors.New("snapshot build: no inputs")
 	}
+	// Packs are written in place, so building over a snapshot a server
+	// has open would change texts under it: always build a new directory.
+	if _, err := os.Stat(filepath.Join(outDir, manifestName)); err == nil {
+		return fmt.Errorf("snapshot build: %s already holds a snapshot; build into a new directory", outDir)
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("snapshot build: %w", err)
 	}

@@ -221,6 +221,15 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+func TestBuildRefusesToOverwrite(t *testing.T) {
+	_, dir := build(t)
+	in := filepath.Join(t.TempDir(), "x.jsonl")
+	os.WriteFile(in, []byte(`{"url":"https://a.org/"}`), 0o644)
+	if err := Build(context.Background(), dir, []string{in}, nil); err == nil || !strings.Contains(err.Error(), "already holds") {
+		t.Errorf("Build over an existing snapshot: %v", err)
+	}
+}
+
 func TestBuildRejectsUnknownInput(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.csv")
