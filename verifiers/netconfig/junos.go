@@ -674,20 +674,45 @@ func (p *junosParser) cond(c *junosCond) []Cond {
 			}
 		}
 		return []Cond{{Dim: dimFlags, Set: vs.finish()}}
-	case "source-address", "destination-address", "address", "source-prefix-list", "destination-prefix-list", "prefix-list":
+	case "source-prefix-list", "destination-prefix-list", "prefix-list":
+		// A prefix list matches its prefixes; "except" negates a whole list:
+		// "do not match the prefixes in the list".
+		d := dimSrc
+		switch c.key {
+		case "destination-prefix-list":
+			d = dimDst
+		case "prefix-list":
+			d = dimAddrEither
+		}
+		pos, neg := newSet(32), newSet(32)
+		hasPos, hasNeg := false, false
+		for i, v := range c.values {
+			target := pos
+			if c.except[i] {
+				target, hasNeg = neg, true
+			} else {
+				hasPos = true
+			}
+			for _, a := range p.plists[v] {
+				cc, _ := parseCIDR(a)
+				target.addCube(cc.val, cc.mask, true)
+			}
+		}
+		var out []Cond
+		if hasPos {
+			out = append(out, Cond{Dim: d, Set: pos.finish()})
+		}
+		if hasNeg {
+			out = append(out, Cond{Dim: d, Neg: true, Set: neg.finish()})
+		}
+		return out
+	case "source-address", "destination-address", "address":
 		type pe struct {
 			c      cube
 			except bool
 		}
 		var es []pe
 		for i, v := range c.values {
-			if strings.HasSuffix(c.key, "prefix-list") {
-				for _, a := range p.plists[v] {
-					cc, _ := parseCIDR(a)
-					es = append(es, pe{cc, c.except[i]})
-				}
-				continue
-			}
 			cc, _ := parseCIDR(v)
 			es = append(es, pe{cc, c.except[i]})
 		}
@@ -702,7 +727,7 @@ func (p *junosParser) cond(c *junosCond) []Cond {
 		switch {
 		case strings.HasPrefix(c.key, "destination"):
 			d = dimDst
-		case c.key == "address" || c.key == "prefix-list":
+		case c.key == "address":
 			d = dimAddrEither
 		}
 		return []Cond{{Dim: d, Set: vs}}
