@@ -424,6 +424,8 @@ func (c *Cond) uses(d dim) bool {
 // Action is what a rule does with a packet it matches.
 type Action uint8
 
+// The actions. Only accept, drop, reject, return, jump and goto change the
+// flow of evaluation; ActContinue rules are only counted or logged.
 const (
 	ActContinue Action = iota // non-terminating: LOG, counter, count, next term
 	ActAccept
