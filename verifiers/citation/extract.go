@@ -104,6 +104,7 @@ func Extract(text string) Extraction {
 	// Pass 1: definition lines, blanked out of the body so they are not
 	// read as sentences.
 	inSources := false
+	var markers map[string]bool // numbers used as [n] markers, computed on demand
 	for off := 0; off < len(text); {
 		end := strings.IndexByte(text[off:], '\n')
 		if end < 0 {
@@ -141,7 +142,10 @@ func Extract(text string) Extraction {
 				if _, err := strconv.Atoi(label); err == nil {
 					addDef(nums, label, m[2]+m[3], off)
 				}
-			} else if m := matchIf(inSources && first >= '0' && first <= '9', listDefRE, line); m != nil && findURL(m[2]) != "" {
+			} else if m := matchIf(first >= '0' && first <= '9', listDefRE, line); m != nil && findURL(m[2]) != "" &&
+				(inSources || usedMarkers(text, &markers)[m[1]]) {
+				// "1. url" defines source 1 in a sources section, or
+				// anywhere once the answer uses the marker [1].
 				addDef(nums, m[1], m[2], off)
 			} else if inSources && findURL(line) != "" {
 				sourceLines = append(sourceLines, Citation{URL: findURL(line), Kind: kindSource, Sentence: -1, Start: off})
@@ -256,6 +260,30 @@ func Extract(text string) Extraction {
 		res.Citations, res.Truncated = out[:MaxCitations], true
 	}
 	return res
+}
+
+// usedMarkers returns the numbers the text uses in markers such as [1]
+// or [2, 4-5], computing them once (one linear scan) into *cache.
+func usedMarkers(text string, cache *map[string]bool) map[string]bool {
+	if *cache != nil {
+		return *cache
+	}
+	m := map[string]bool{}
+	for i := 0; i < len(text); i++ {
+		if text[i] != '[' {
+			continue
+		}
+		end := strings.IndexByte(text[i+1:min(len(text), i+102)], ']')
+		if end < 0 || !isMarkerList(text[i+1:i+1+end]) {
+			continue
+		}
+		for _, n := range markerNumbers(text[i+1 : i+1+end]) {
+			m[strconv.Itoa(n)] = true
+		}
+		i += end
+	}
+	*cache = m
+	return m
 }
 
 // matchIf runs re on line only when a cheap pre-test passed.
@@ -511,11 +539,13 @@ func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nu
 		}
 		return span{}, false
 	}
-	if strings.HasPrefix(inner, "^") {
+	if strings.HasPrefix(inner, "^") && len(inner) > 1 && !strings.ContainsAny(inner, " \t\n") {
 		label := inner[1:]
 		d := foot[label]
 		if d == nil {
-			return span{}, false // a stray [^x] with no definition is text
+			// A footnote reference without its definition cites nothing
+			// real: a citation with no URL.
+			return span{start: i, end: after, marker: true, cites: []Citation{{Kind: kindFootnote, Marker: "^" + label, Start: i}}}, true
 		}
 		d.used = true
 		return span{start: i, end: after, marker: true, cites: []Citation{{URL: d.url, Kind: kindFootnote, Marker: "^" + label, Start: i}}}, true

@@ -75,6 +75,8 @@ func TestExtractIsLinear(t *testing.T) {
 		"newlines":        strings.Repeat("a\n", mb/2),
 		"blockquotes":     strings.Repeat("> one two three four\n", mb/21),
 		"bare-urls":       strings.Repeat("https://a.org/x ", mb/16),
+		"numbered-lines":  strings.Repeat("1. https://a.org/x [1]\n", mb/23),
+		"footnote-refs":   strings.Repeat("[^x] ", mb/5),
 	}
 	v := newVerifier(t)
 	task, err := v.Prepare(nil, nil)
