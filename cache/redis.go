@@ -108,6 +108,8 @@ type Redis struct {
 	leaseWait   time.Duration
 	healthEvery time.Duration
 
+	gets getBatcher
+
 	log     *slog.Logger
 	errLog  *limitedLog
 	breaker *breaker
@@ -385,23 +387,124 @@ func (r *Redis) exit(parent context.Context, op redisOp, probe bool, err error) 
 // Get implements Store: one MGET on a single node, or one pipeline of GETs
 // on a Cluster (go-redis sends each node its share in parallel), so a batch
 // costs one round trip however many keys it has.
+//
+// Concurrent calls are coalesced: while maxGetsInFlight look-ups are on
+// the wire, further calls queue, and the next round trip serves all of
+// them at once. An idle tier adds no delay; a busy one sends fewer, larger
+// MGETs, which is what keeps single /v1/score hits cheap under load.
 func (r *Redis) Get(ctx context.Context, keys []Key) ([][]byte, error) {
-	out := make([][]byte, len(keys))
 	if len(keys) == 0 {
-		return out, nil
+		return [][]byte{}, nil
 	}
+	if r.closed.Load() {
+		return nil, ErrClosed
+	}
+	w := &getWaiter{keys: keys, done: make(chan struct{})}
+	g := &r.gets
+	g.mu.Lock()
+	g.pending = append(g.pending, w)
+	lead := g.inFlight < maxGetsInFlight
+	if lead {
+		g.inFlight++
+	}
+	g.mu.Unlock()
+	if lead {
+		// Served from another goroutine, so that this caller's own
+		// deadline ends its wait even though the round trip serves others.
+		go r.serveGets()
+	}
+	select {
+	case <-w.done:
+		return w.out, w.err
+	case <-ctx.Done():
+		// The round trip goes on for the others; this caller gives up.
+		return nil, ctx.Err()
+	}
+}
+
+// maxGetsInFlight bounds concurrent look-up round trips; callers beyond it
+// wait for the next one, which serves them all.
+const maxGetsInFlight = 2
+
+// getBatcher coalesces concurrent Get calls.
+type getBatcher struct {
+	mu       sync.Mutex
+	pending  []*getWaiter
+	inFlight int
+}
+
+// getWaiter is one Get call waiting for its round trip.
+type getWaiter struct {
+	keys []Key
+	out  [][]byte
+	err  error
+	done chan struct{}
+}
+
+// serveGets sends everything pending in one round trip. If more callers
+// queued meanwhile, a new goroutine serves them, so that this caller is not
+// kept serving others.
+func (r *Redis) serveGets() {
+	g := &r.gets
+	g.mu.Lock()
+	batch := g.pending
+	g.pending = nil
+	if len(batch) == 0 {
+		g.inFlight--
+		g.mu.Unlock()
+		return
+	}
+	g.mu.Unlock()
+	r.getBatch(batch)
+	g.mu.Lock()
+	more := len(g.pending) > 0
+	if !more {
+		g.inFlight--
+	}
+	g.mu.Unlock()
+	if more {
+		go r.serveGets()
+	}
+}
+
+// getBatch looks up the keys of every waiter in one call and hands each
+// its share of the values.
+func (r *Redis) getBatch(batch []*getWaiter) {
+	var keys []Key
+	if len(batch) == 1 {
+		keys = batch[0].keys
+	} else {
+		for _, w := range batch {
+			keys = append(keys, w.keys...)
+		}
+	}
+	out, err := r.fetch(keys)
+	for _, w := range batch {
+		if err != nil {
+			w.err = err
+		} else {
+			w.out, out = out[:len(w.keys):len(w.keys)], out[len(w.keys):]
+		}
+		close(w.done)
+	}
+}
+
+// fetch is one look-up round trip, through the breaker and the timeout.
+// It serves many callers, so it is bounded by the tier's timeout alone.
+func (r *Redis) fetch(keys []Key) ([][]byte, error) {
 	probe, err := r.enter(opGet)
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
+	out := make([][]byte, len(keys))
 	if r.cluster {
-		err = r.getPipelined(cctx, keys, out)
+		err = r.getPipelined(ctx, keys, out)
 	} else {
-		err = r.getMGet(cctx, keys, out)
+		err = r.getMGet(ctx, keys, out)
 	}
-	r.exit(ctx, opGet, probe, err)
+	r.exit(context.Background(), opGet, probe, err)
 	if err != nil {
 		return nil, err
 	}

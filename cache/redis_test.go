@@ -305,6 +305,53 @@ func TestRedisOneRoundTripPerBatch(t *testing.T) {
 	}
 }
 
+// TestRedisGetCoalesces: concurrent look-ups share round trips, and every
+// caller still gets exactly its own values.
+func TestRedisGetCoalesces(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	r, _ := newTestRedis(t, srv.URL(), func(c *RedisConfig) { c.HealthInterval = -1 })
+	ctx := context.Background()
+	const n = 64
+	entries := make([]Entry, n)
+	for i := range entries {
+		entries[i] = Entry{rkey(i), []byte(strconv.Itoa(i))}
+	}
+	_ = r.Set(ctx, entries)
+	waitStored(t, r, rkey(n-1))
+	before, _ := redistest.CommandCalls(srv.Addr)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			// Its own hit, a miss, and a key another caller also asks for.
+			got, err := r.Get(ctx, []Key{rkey(i), rkey(10000 + i), rkey(0)})
+			switch {
+			case err != nil:
+				errs <- err
+			case string(got[0]) != strconv.Itoa(i) || got[1] != nil || string(got[2]) != "0":
+				errs <- fmt.Errorf("caller %d got %q", i, got)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	after, _ := redistest.CommandCalls(srv.Addr)
+	mgets := after["mget"] - before["mget"]
+	if mgets >= n {
+		t.Errorf("%d concurrent look-ups took %d MGETs, want fewer", n, mgets)
+	}
+	t.Logf("%d concurrent look-ups in %d MGETs", n, mgets)
+}
+
 func TestRedisBreakerOpensAndCloses(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -388,6 +435,17 @@ func TestRedisHungIsBypassed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Resume() })
+	// A caller's own deadline ends its wait even while a look-up it joined
+	// is still on the wire.
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	t0 := time.Now()
+	if _, err := r.Get(short, []Key{rkey(1)}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Get with a 20ms deadline on a hung Redis: %v", err)
+	}
+	cancel()
+	if d := time.Since(t0); d > 150*time.Millisecond {
+		t.Errorf("Get with a 20ms deadline returned after %s", d)
+	}
 	start := time.Now()
 	for i := 0; i < 20; i++ {
 		c.Get(ctx, []Key{rkey(100 + i)})
@@ -748,7 +806,7 @@ func TestRedisCluster(t *testing.T) {
 // share of a fully cached GRPO batch.
 func BenchmarkRedisGet256(b *testing.B) {
 	srv := redistest.Start(b)
-	r, err := NewRedis(RedisConfig{URL: srv.URL(), HealthInterval: -1})
+	r, err := NewRedis(RedisConfig{URL: srv.URL(), HealthInterval: -1, Timeout: time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -788,4 +846,35 @@ func TestGoRedisLoggerIsRateLimited(t *testing.T) {
 	if !strings.Contains(buf.String(), "dial 0 failed") {
 		t.Errorf("the first line was not the one logged: %s", buf.String())
 	}
+}
+
+// BenchmarkRedisGetParallel measures single-key look-ups from many
+// goroutines, the Redis share of /v1/score hits on a fresh replica.
+func BenchmarkRedisGetParallel(b *testing.B) {
+	srv := redistest.Start(b)
+	r, err := NewRedis(RedisConfig{URL: srv.URL(), HealthInterval: -1, Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	keys := make([]Key, 1000)
+	entries := make([]Entry, len(keys))
+	for i := range keys {
+		keys[i] = rkey(i)
+		entries[i] = Entry{keys[i], make([]byte, 120)}
+	}
+	_ = r.Set(context.Background(), entries)
+	time.Sleep(100 * time.Millisecond)
+	var next atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := keys[int(next.Add(1))%len(keys)]
+			if v, err := r.Get(context.Background(), []Key{k}); err != nil || v[0] == nil {
+				b.Error(v, err)
+				return
+			}
+		}
+	})
 }
