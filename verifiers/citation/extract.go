@@ -360,6 +360,15 @@ func findURL(s string) string {
 func bareURL(s string, i int) (string, int) {
 	j := i
 	for j < len(s) {
+		if c := s[j]; c < utf8.RuneSelf {
+			// ASCII: stop at white space and the characters that end a
+			// URL in prose.
+			if c <= ' ' || c == '<' || c == '>' || c == '"' || c == '`' || c == '|' || j-i >= 4096 {
+				break
+			}
+			j++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[j:])
 		if unicode.IsSpace(r) || r == '<' || r == '>' || r == '"' || r == '`' || r == '|' ||
 			r >= 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)) || j-i >= 4096 {

@@ -94,7 +94,9 @@ func TestExtractIsLinear(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if d := time.Since(start); d > limit {
+		d := time.Since(start)
+		t.Logf("%s: %v", name, d)
+		if d > limit {
 			t.Errorf("%s: %v for %d bytes (score %v)", name, d, len(in), res.Score)
 		}
 	}

@@ -1,6 +1,7 @@
 package citation
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -65,6 +66,15 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+func hasDigit(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf && isDigitByte(byte(r)) || r >= utf8.RuneSelf && unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
@@ -158,19 +168,24 @@ type claim struct {
 // newClaim picks a claim's content words: normalized tokens that are not
 // stop words; tokens with a digit are numbers and are also content words.
 func newClaim(text string) claim {
-	var c claim
-	seen := map[string]bool{}
-	for _, t := range strings.Fields(normalize(text)) {
-		if len(c.words) >= maxClaimWords {
-			break
+	c := claim{words: make([]string, 0, 16)}
+	n := normalize(text)
+	for len(n) > 0 && len(c.words) < maxClaimWords {
+		// Walk the single-spaced normalized text without allocating.
+		t := n
+		if i := strings.IndexByte(n, ' '); i >= 0 {
+			t, n = n[:i], n[i+1:]
+		} else {
+			n = ""
 		}
-		if seen[t] || isStopWord(t) {
+		// At most maxClaimWords words, so a linear duplicate check is
+		// cheaper than a map.
+		if isStopWord(t) || slices.Contains(c.words, t) {
 			continue
 		}
-		seen[t] = true
-		if strings.IndexFunc(t, unicode.IsDigit) >= 0 {
+		if hasDigit(t) {
 			c.numbers = append(c.numbers, t)
-		} else if utf8.RuneCountInString(t) < 2 {
+		} else if len(t) < 2 || utf8.RuneCountInString(t) < 2 {
 			continue
 		}
 		c.words = append(c.words, t)

@@ -284,6 +284,13 @@ func isASCII(s string) bool {
 // (leading 0) or hex (0x), and the last part fills the remaining bytes, so
 // "2130706433", "0177.1" and "0x7f.0.0.1" are all 127.0.0.1.
 func parseIPv4(h string) (string, bool, error) {
+	// Quick rejection: a host whose last label does not start with a
+	// digit is a name (the common case), with no allocation.
+	lastLabel := strings.TrimSuffix(h, ".")
+	lastLabel = lastLabel[strings.LastIndexByte(lastLabel, '.')+1:]
+	if lastLabel == "" || !(lastLabel[0] >= '0' && lastLabel[0] <= '9') {
+		return "", false, nil
+	}
 	parts := strings.Split(h, ".")
 	if len(parts) > 1 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1]
