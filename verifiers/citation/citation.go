@@ -200,6 +200,7 @@ type matcher struct {
 	raw  string
 	host string // set for host entries
 	url  string // canonical, for URL entries
+	surt string // SURT key without a trailing "/", for URL entries
 }
 
 type task struct {
@@ -380,11 +381,11 @@ func matchers(field string, items []string) ([]matcher, error) {
 		it = strings.TrimSpace(it)
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if strings.Contains(it, "://") || strings.Contains(it, "/") {
-			c, err := urlkey.Canonical(it)
+			u, err := urlkey.Parse(it)
 			if err != nil {
 				return nil, verifiers.Invalidf(f, "%v", err)
 			}
-			out = append(out, matcher{raw: it, url: c})
+			out = append(out, matcher{raw: it, url: u.String(), surt: strings.TrimSuffix(urlkey.SURT(u), "/")})
 			continue
 		}
 		u, err := urlkey.Parse("http://" + it + "/")
@@ -398,7 +399,9 @@ func matchers(field string, items []string) ([]matcher, error) {
 
 func (m matcher) match(u urlkey.URL, canon string) bool {
 	if m.url != "" {
-		return canon == m.url || strings.TrimSuffix(canon, "/") == strings.TrimSuffix(m.url, "/")
+		// The same page as the snapshot sees it: scheme, "www", case and
+		// query order aside, and a trailing slash.
+		return canon == m.url || strings.TrimSuffix(urlkey.SURT(u), "/") == m.surt
 	}
 	h := strings.TrimPrefix(u.Host, "www.")
 	return h == m.host || strings.HasSuffix(h, "."+m.host)
