@@ -113,6 +113,15 @@ func compareShape(e, g *shape) (bool, string) {
 		if matchText(e.rest, g.rest, e.fits, e.capacity) {
 			return true, ""
 		}
+		if e.extendOK {
+			for _, x := range e.rest {
+				for _, y := range g.rest {
+					if x != "" && strings.HasPrefix(y, x) {
+						return true, ""
+					}
+				}
+			}
+		}
 		return false, "text differs"
 	}
 	// Parties and agents.

@@ -219,6 +219,9 @@ func mtExpected(m *mtMessage) []shape {
 	}
 	for i := range exp {
 		exp[i].fits = true
+		// A reference cut with the '+' truncation mark lost text that the
+		// pacs.008 translation may legitimately carry in full.
+		exp[i].extendOK = exp[i].kind == kindText && strings.HasSuffix(exp[i].display, "+")
 	}
 	sort.SliceStable(exp, func(i, j int) bool { return order(exp[i].tag) < order(exp[j].tag) })
 	return exp

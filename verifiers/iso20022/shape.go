@@ -36,6 +36,7 @@ type shape struct {
 	fits           bool // expected side: no truncation was needed
 	capacity       int  // canonical capacity used for truncation allowance
 	optional       bool // expected side: absence is correct too
+	extendOK       bool // expected side: text was cut with '+', a longer got text is fine
 }
 
 // groupOf maps a tag to its pairing key: parties pair whatever their
