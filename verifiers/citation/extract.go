@@ -75,7 +75,6 @@ type span struct {
 var (
 	footnoteDefRE = regexp.MustCompile(`^ {0,3}\[\^([^\]\s]{1,64})\]:[ \t]*(.*)$`)
 	refDefRE      = regexp.MustCompile(`^ {0,3}\[([^\]^][^\]]{0,63})\]:[ \t]*<?([^\s>]+)>?(.*)$`)
-	numberedDefRE = regexp.MustCompile(`^\s*(?:[-*+]\s+)?\[(\d{1,4})\][ \t]*[:.)\-–—]?[ \t]*(.*)$`)
 	listDefRE     = regexp.MustCompile(`^\s*(\d{1,4})[.)][ \t]+(.*)$`)
 	headingRE     = regexp.MustCompile(`(?i)^\s{0,3}(?:#{1,6}[ \t]*)?(?:\*\*|__)?(sources|references|citations|bibliography|works cited|links|further reading|notes|footnotes)(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$`)
 	anyHeadingRE  = regexp.MustCompile(`^\s{0,3}#{1,6}\s`)
@@ -125,7 +124,7 @@ func Extract(text string) Extraction {
 		}
 		blank := true
 		switch {
-		case len(trimmed) <= 40 && first != '[' && headingRE.MatchString(line):
+		case len(trimmed) <= 40 && first != 0 && first != '[' && headingRE.MatchString(line):
 			inSources = true
 		case first == '#' && anyHeadingRE.MatchString(line):
 			inSources = false
@@ -134,8 +133,8 @@ func Extract(text string) Extraction {
 			if first == '[' && len(trimmed) > 1 && trimmed[1] == '^' && footnoteDefRE.MatchString(line) {
 				m := footnoteDefRE.FindStringSubmatch(line)
 				addDef(foot, m[1], m[2], off)
-			} else if m := matchIf(bracketed, numberedDefRE, line); m != nil && findURL(m[2]) != "" {
-				addDef(nums, m[1], m[2], off)
+			} else if label, rest, ok := numberedDef(trimmed, bracketed); ok && findURL(rest) != "" {
+				addDef(nums, label, rest, off)
 			} else if m := matchIf(first == '[' && strings.Contains(trimmed, "]:"), refDefRE, line); m != nil && isURLish(m[2]) {
 				label := strings.ToLower(strings.TrimSpace(m[1]))
 				addDef(refs, label, m[2]+m[3], off)
@@ -284,6 +283,38 @@ func usedMarkers(text string, cache *map[string]bool) map[string]bool {
 	}
 	*cache = m
 	return m
+}
+
+// numberedDef parses a numbered source line, "[12] rest" or "- [12]: rest"
+// (after a list bullet; a ":", ".", ")" or dash may follow the bracket).
+func numberedDef(trimmed string, pre bool) (label, rest string, ok bool) {
+	if !pre {
+		return "", "", false
+	}
+	s := trimmed
+	if s[0] == '-' || s[0] == '*' || s[0] == '+' {
+		s = strings.TrimLeft(s[1:], " \t")
+	}
+	if len(s) < 3 || s[0] != '[' {
+		return "", "", false
+	}
+	end := strings.IndexByte(s, ']')
+	if end < 2 || end > 5 {
+		return "", "", false
+	}
+	for i := 1; i < end; i++ {
+		if !isDigitByte(s[i]) {
+			return "", "", false
+		}
+	}
+	label, s = s[1:end], strings.TrimLeft(s[end+1:], " \t")
+	for _, p := range []string{":", ".", ")", "-", "–", "—"} {
+		if strings.HasPrefix(s, p) {
+			s = s[len(p):]
+			break
+		}
+	}
+	return label, strings.TrimLeft(s, " \t"), true
 }
 
 // matchIf runs re on line only when a cheap pre-test passed.
