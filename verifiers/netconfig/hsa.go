@@ -110,10 +110,13 @@ type search struct {
 	lastLv [][]int
 	tok    uint32
 	memo   map[*Chain]scanRes
-	equiv  bool      // skip subtrees where both programs are left identical
-	sig    [2]uint64 // per program: signature of the relevant rules
-	setBuf []*ValueSet
-	bsBuf  []uint64
+	equiv  bool // skip subtrees where both programs are left identical
+	// rewriting: a program translates destinations, so conditions on them
+	// never kill a rule during the search (leaves are evaluated in full)
+	rewriting bool
+	sig       [2]uint64 // per program: signature of the relevant rules
+	setBuf    []*ValueSet
+	bsBuf     []uint64
 }
 
 func flagsFor(state uint32) uint32 {
@@ -387,7 +390,7 @@ const (
 
 // evalLive evaluates a program at the current leaf from the stamps.
 func (s *search) evalLive(pr *Program, slot int) Decision {
-	if slot >= len(s.stamps) {
+	if slot >= len(s.stamps) || s.progs == nil {
 		return pr.evalWith(&s.p, nil, nil, 0)
 	}
 	return pr.evalWith(&s.p, nil, s.stamps[slot], s.gen)
@@ -481,6 +484,11 @@ func (s *search) level(lv int, live []*group) {
 func (s *search) groupAlive(g *group, d dim) bool {
 	for i := range g.conds {
 		c := &g.conds[i]
+		if s.rewriting && (c.Dim == dimDst || c.Dim == dimDport || c.Dim == dimAddrEither || c.Dim == dimPortEither) {
+			// Under destination NAT a later rule may see another value:
+			// keep the rule, so its boundaries still split the cells.
+			continue
+		}
 		if c.Dim == d || (c.Dim >= dimAddrEither && c.Dim <= dimPortEither || c.Dim == dimNever) && s.decidedAt(c) == d {
 			if !c.match(&s.p) {
 				return false

@@ -733,6 +733,23 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			}
 			add(Cond{Dim: d, Set: vs.finish()})
 		case "--comment":
+		case "--to-destination":
+			if target != "DNAT" {
+				return fail("--to-destination needs -j DNAT")
+			}
+			rw, ok := parseDNAT(args[0])
+			if !ok {
+				return fail("bad --to-destination %q", args[0])
+			}
+			r.dnat = rw
+		case "--to-ports":
+			if target == "REDIRECT" {
+				rw, ok := parseDNAT(":" + args[0])
+				if !ok {
+					return fail("bad --to-ports %q", args[0])
+				}
+				r.dnat = rw
+			}
 		case "--reject-with":
 			if target != "REJECT" {
 				return fail("--reject-with needs -j REJECT")

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // dim is one header dimension of an IPv4 packet as the filters see it.
@@ -461,6 +462,42 @@ type Rule struct {
 	qlo, qhi [3]uint32
 	qok      bool
 	sig      uint64 // structural signature: action, target, conditions
+	// dnat, when set, rewrites the destination of packets the rule accepts
+	// (iptables DNAT/REDIRECT, nft dnat/redirect): later chains on the path
+	// see the translated destination.
+	dnat *rewrite
+}
+
+// rewrite is a destination NAT translation: the first address and port of
+// the target range.
+type rewrite struct {
+	dst, dport       uint32
+	setDst, setDport bool
+}
+
+// parseDNAT reads "a.b.c.d[:port[-port]]" or ":port" (iptables
+// --to-destination and --to-ports, nft "dnat to" and "redirect to").
+func parseDNAT(s string) (*rewrite, bool) {
+	rw := &rewrite{}
+	addr, port, hasPort := strings.Cut(s, ":")
+	if addr != "" {
+		if lo, _, ok := strings.Cut(addr, "-"); ok {
+			addr = lo
+		}
+		v, ok := parseIPv4(addr)
+		if !ok {
+			return nil, false
+		}
+		rw.dst, rw.setDst = v, true
+	}
+	if hasPort {
+		lo, _, ok := parsePortRange(port)
+		if !ok {
+			return nil, false
+		}
+		rw.dport, rw.setDport = lo, true
+	}
+	return rw, rw.setDst || rw.setDport
 }
 
 var quickDims = [3]dim{dimProto, dimSrc, dimDst}
@@ -655,6 +692,7 @@ func (pr *Program) Eval(p *Packet) Decision {
 func (pr *Program) evalWith(p *Packet, trace *[]*Rule, stamps []uint32, gen uint32) Decision {
 	e := evaluator{p: p, trace: trace, stamps: stamps, gen: gen}
 	d := Decision{Permit: true, Text: "no filter applies: permitted"}
+	var explicit Decision
 	for i, st := range pr.stages {
 		o, r := e.chain(st.chain, 0)
 		if o == outReturn {
@@ -670,13 +708,57 @@ func (pr *Program) evalWith(p *Packet, trace *[]*Rule, stamps []uint32, gen uint
 			d = Decision{Permit: o == outAccept}
 			if r != nil {
 				d.Line, d.Text = r.Line, r.Text
+				if r.dnat != nil && o == outAccept {
+					// Later chains see the translated destination.
+					pk := *e.p
+					if r.dnat.setDst {
+						pk.V[dimDst] = r.dnat.dst
+					}
+					if r.dnat.setDport && applicable(dimDport, pk.V[dimProto]) {
+						pk.V[dimDport] = r.dnat.dport
+					}
+					e.p = &pk
+				}
 			}
 		}
 		if o == outDrop || pr.acceptEnds {
 			return d
 		}
+		if r != nil {
+			explicit = d
+		}
+	}
+	// Accepted by every chain on a netfilter path: name the last rule that
+	// accepted it rather than a later chain's default policy.
+	if explicit.Line != 0 {
+		return explicit
 	}
 	return d
+}
+
+// rewrites reports whether a reachable rule translates addresses; the
+// header-space search then evaluates leaves in full instead of from stamps.
+func (pr *Program) rewrites() bool {
+	seen := map[*Chain]bool{}
+	var walk func(c *Chain) bool
+	walk = func(c *Chain) bool {
+		if c == nil || seen[c] {
+			return false
+		}
+		seen[c] = true
+		for _, r := range c.Rules {
+			if r.dnat != nil || walk(r.target) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, st := range pr.stages {
+		if walk(st.chain) {
+			return true
+		}
+	}
+	return false
 }
 
 func popcount(x uint32) int { return bits.OnesCount32(x) }

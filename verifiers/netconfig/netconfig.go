@@ -313,6 +313,10 @@ func checkSpace(ctx context.Context, cfg *Config, c *check) (*CheckReport, error
 	var found *Packet
 	var dec Decision
 	s := &search{ctx: ctx, groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: c.space, progs: []*Program{pr}}
+	if pr.rewrites() {
+		// NAT: later conditions see other values; evaluate leaves in full.
+		s.progs, s.rewriting = nil, true
+	}
 	s.leaf = func(p *Packet) bool {
 		d := s.evalLive(pr, 0)
 		if d.Permit == c.forbidPermit {
@@ -364,6 +368,9 @@ func checkEquivalent(ctx context.Context, cfg *Config, c *check) (*CheckReport, 
 	space := &box{flagsFromState: true}
 	applyBoxDefaults(space)
 	s := &search{ctx: ctx, groups: groups, space: space, exclude: c.except, progs: []*Program{pr, orig}, equiv: true}
+	if pr.rewrites() || orig.rewrites() {
+		s.progs, s.equiv, s.rewriting = nil, false, true
+	}
 	s.leaf = func(p *Packet) bool {
 		a, b := s.evalLive(orig, 1), s.evalLive(pr, 0)
 		if a.Permit != b.Permit {

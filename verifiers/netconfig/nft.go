@@ -713,6 +713,7 @@ func (p *nftParser) rule(ch *Chain, st []ntok, insert bool) {
 	}
 	var conds []Cond
 	var vm *vmapKey
+	var natRW *rewrite
 	act := ActContinue
 	target := ""
 	hasVerdict := false
@@ -805,6 +806,25 @@ func (p *nftParser) rule(ch *Chain, st []ntok, insert bool) {
 			continue
 		case "snat", "dnat", "masquerade", "redirect":
 			act, hasVerdict = ActAccept, true
+			// dnat [ip] to ADDR[:PORT], redirect to :PORT
+			if t.s == "dnat" || t.s == "redirect" {
+				j := i + 1
+				if j < len(st) && st[j].s == "ip" {
+					j++
+				}
+				if j+1 < len(st) && st[j].s == "to" {
+					spec := st[j+1].s
+					if t.s == "redirect" && !strings.HasPrefix(spec, ":") {
+						spec = ":" + spec
+					}
+					rw, ok := parseDNAT(spec)
+					if !ok {
+						fail("bad %s target %q", t.s, spec)
+						return
+					}
+					natRW = rw
+				}
+			}
 			i = len(st)
 			continue
 		case "meta", "ct":
@@ -1073,7 +1093,7 @@ func (p *nftParser) rule(ch *Chain, st []ntok, insert bool) {
 		}
 	}
 	if vm == nil {
-		add(&Rule{Line: ln, Text: text, Conds: conds, Action: act, Target: target})
+		add(&Rule{Line: ln, Text: text, Conds: conds, Action: act, Target: target, dnat: natRW})
 		return
 	}
 	keys := splitCommas(vm.keys)
