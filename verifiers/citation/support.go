@@ -105,9 +105,14 @@ func newDoc(text string) *doc {
 // size approximates the memory a doc holds, for the page cache's budget.
 func (d *doc) size() int { return 2*len(d.padded) + 24*len(d.tokens) + 48*len(d.pos) }
 
-// ellipsisRE-free splitting: an ellipsis marks an omission in a quote.
+// quotePieces splits a quote at its ellipses ("…", "...", "[...]",
+// "(...)"), which mark omissions, and normalizes each piece.
 func quotePieces(q string) []string {
-	q = strings.NewReplacer("[…]", "…", "[...]", "…", "(...)", "…", "...", "…").Replace(q)
+	if strings.Contains(q, "...") || strings.Contains(q, "[…]") {
+		for _, e := range []string{"[...]", "(...)", "[…]", "..."} {
+			q = strings.ReplaceAll(q, e, "…")
+		}
+	}
 	var out []string
 	for _, p := range strings.Split(q, "…") {
 		if n := normalize(p); n != "" {
