@@ -142,8 +142,8 @@ type loader struct {
 	replicas []*replica
 	uncached atomic.Int64 // answers of (a) that should have been hits
 	mem      *replica     // memory-tier replica, warmed by (a)
-	redis    *replica // replica whose memory tier holds one entry: every hit comes from Redis
-	items    []string // responses stored in Redis by (a)
+	redis    *replica     // replica whose memory tier holds one entry: every hit comes from Redis
+	items    []string     // responses stored in Redis by (a)
 }
 
 // replica is one running referee serve.
