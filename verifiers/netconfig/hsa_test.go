@@ -2,6 +2,7 @@ package netconfig
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -186,6 +187,69 @@ func TestSearchCoversRandomPackets(t *testing.T) {
 			p.In = pick(rng, []string{"eth0", "eth1", "lo", "wlan0", ""})
 			if d := pr.Eval(&p); !lines[d.Line] {
 				t.Fatalf("random packet %v decided by line %d (%s), which the search never reached\n%s", packetJSON(&p), d.Line, d.Text, text)
+			}
+		}
+	}
+}
+
+// TestSearchUnderNATCoversRandomPackets: with destination NAT in front of
+// the filter, every deciding line a random packet reaches must also be
+// reached by the search (which then splits on every destination boundary).
+func TestSearchUnderNATCoversRandomPackets(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	targets := []string{"100.64.0.5", "100.64.0.6", "192.0.2.9"}
+	// Overlapping sources, so translated packets are told apart only by the
+	// boundaries of filter rules whose destination the original never had.
+	natSrcs := []string{"10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.128.0.0/9", "0.0.0.0/0"}
+	for i := 0; i < 20; i++ {
+		var b strings.Builder
+		b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
+		for j := 0; j < 1+rng.Intn(4); j++ {
+			a, _ := genPort(rng)
+			fmt.Fprintf(&b, "-A PREROUTING -s %s -p tcp --dport %d -j DNAT --to-destination %s:%d\n",
+				pick(rng, natSrcs), a, pick(rng, targets), pick(rng, []int{22, 80, 8080}))
+		}
+		b.WriteString("COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+		for j := 0; j < 2+rng.Intn(5); j++ {
+			fmt.Fprintf(&b, "-A FORWARD -s %s -d %s -p tcp --dport %d -j %s\n", pick(rng, natSrcs),
+				pick(rng, []string{pick(rng, targets), genPrefix(rng, dstPrefixes)}), pick(rng, []int{22, 80, 8080, 443}), pick(rng, []string{"ACCEPT", "DROP"}))
+		}
+		b.WriteString("COMMIT\n")
+		text := b.String()
+		cfg := parseConfig(dialectIptables, text)
+		if len(cfg.Errors) > 0 {
+			t.Fatalf("%v\n%s", cfg.Errors, text)
+		}
+		pr, _ := cfg.program(&Target{Hook: "forward"})
+		if !pr.rewrites() {
+			t.Fatal("expected a rewriting program")
+		}
+		lines := map[int]bool{}
+		space := &box{}
+		space.c[dimProto] = &Cond{Dim: dimProto, Set: newSet(8).addValue(protoTCP).finish()}
+		s := &search{ctx: context.Background(), groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: space, rewriting: true}
+		s.leaf = func(p *Packet) bool {
+			lines[pr.Eval(p).Line] = true
+			return false
+		}
+		if err := s.run(); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 3000; j++ {
+			var p Packet
+			p.V[dimProto] = protoTCP
+			c, _ := parseCIDR(pick(rng, natSrcs))
+			p.V[dimSrc] = c.val | rng.Uint32()&^c.mask
+			if rng.Intn(2) == 0 {
+				p.V[dimDst], _ = parseIPv4(pick(rng, targets))
+			} else {
+				c, _ := parseCIDR(genPrefix(rng, dstPrefixes))
+				p.V[dimDst] = c.val | rng.Uint32()&^c.mask
+			}
+			p.V[dimDport] = uint32(pick(rng, []int{22, 25, 53, 80, 443, 1024, 8080, rng.Intn(65536)}))
+			p.V[dimFlags] = flSYN
+			if d := pr.Eval(&p); !lines[d.Line] {
+				t.Fatalf("random packet %v decided by line %d (%s), never reached by the search\n%s", packetJSON(&p), d.Line, d.Text, text)
 			}
 		}
 	}
