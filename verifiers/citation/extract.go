@@ -501,25 +501,11 @@ func linkTarget(s string, i int) (string, int, bool) {
 // findSpans finds the citations written in the body, left to right.
 func findSpans(body string, foot, refs, nums map[string]*definition) []span {
 	var spans []span
-	// nextClose[i] is the index of the first ']' at or after i; precomputed
-	// so that every '[' finds its closing bracket in constant time.
-	nextClose := make([]int32, len(body)+1)
-	nextOpen := make([]int32, len(body)+1)
-	nextClose[len(body)], nextOpen[len(body)] = int32(len(body)), int32(len(body))
-	for i := len(body) - 1; i >= 0; i-- {
-		nextClose[i], nextOpen[i] = nextClose[i+1], nextOpen[i+1]
-		switch body[i] {
-		case ']':
-			nextClose[i] = int32(i)
-		case '[':
-			nextOpen[i] = int32(i)
-		}
-	}
 	for i := 0; i < len(body); {
 		c := body[i]
 		switch {
 		case c == '[':
-			if sp, ok := bracketSpan(body, i, nextClose, nextOpen, foot, refs, nums); ok {
+			if sp, ok := bracketSpan(body, i, foot, refs, nums); ok {
 				spans = append(spans, sp)
 				i = sp.end
 				continue
@@ -560,11 +546,23 @@ func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
 }
 
+// closingBracket returns the "]" closing the "[" at i when no other bracket
+// comes between them and the text is at most maxLinkText long. The scan
+// stops at the next bracket, so scans from successive "[" never overlap
+// and findSpans stays linear.
+func closingBracket(body string, i int) (int, bool) {
+	j := strings.IndexAny(body[i+1:min(len(body), i+2+maxLinkText)], "[]")
+	if j < 0 || body[i+1+j] != ']' {
+		return 0, false
+	}
+	return i + 1 + j, true
+}
+
 // bracketSpan reads what starts with "[" at i: a footnote reference, an
 // inline or reference link, or numbered markers. Images are not citations.
-func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nums map[string]*definition) (span, bool) {
-	close := int(nextClose[i+1])
-	if close >= len(body) || int(nextOpen[i+1]) < close || close-i > maxLinkText {
+func bracketSpan(body string, i int, foot, refs, nums map[string]*definition) (span, bool) {
+	close, ok := closingBracket(body, i)
+	if !ok {
 		return span{}, false
 	}
 	inner := body[i+1 : close]
@@ -599,8 +597,7 @@ func bracketSpan(body string, i int, nextClose, nextOpen []int32, foot, refs, nu
 		}
 	}
 	if after < len(body) && body[after] == '[' {
-		c2 := int(nextClose[after+1])
-		if c2 < len(body) && int(nextOpen[after+1]) > c2 && c2-after <= 64 {
+		if c2, ok := closingBracket(body, after); ok && c2-after <= 64 {
 			label := strings.ToLower(strings.TrimSpace(body[after+1 : c2]))
 			if label == "" {
 				label = strings.ToLower(strings.TrimSpace(inner))
