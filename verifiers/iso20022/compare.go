@@ -41,7 +41,7 @@ func compareShapes(exp, got []shape, bad []bool, w weights) (rows []Row, earned,
 			r.Got = g.display
 			r.OK, r.Reason = compareShape(e, g)
 			if r.OK && g.idx >= 0 && g.idx < len(bad) && bad[g.idx] {
-				r.OK, r.Reason = false, "value matches but the field breaks the format rules (see violations)"
+				r.OK, r.Reason = false, "right value, but the field breaks the format rules (see violations)"
 			}
 		}
 		total += wt
