@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -491,8 +492,12 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 	t.resolveAll(ctx, urls, order, cache)
 
 	dup := duplicates(ex.Citations, urls)
-	perSentence := map[int]int{}
-	claims := map[int]claim{} // by sentence: every citation of a sentence shares its claim
+	nSent := 0
+	for _, c := range ex.Citations {
+		nSent = max(nSent, c.Sentence+1)
+	}
+	perSentence := make([]int, nSent)
+	claims := make([]*claim, nSent) // by sentence: every citation of a sentence shares its claim
 	var ok, broken, claimed, supported, dups, over int
 	distinct := map[string]bool{}
 	forbidden := map[string]bool{}
@@ -534,13 +539,13 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 		case fetch.Broken:
 			broken++
 		}
-		cl, ok := claims[c.Sentence]
-		if !ok {
-			cl = newClaim(c.Claim)
-			claims[c.Sentence] = cl
-		}
-		if c.Sentence < 0 {
-			cl = claim{} // sources-list entries claim nothing
+		var cl claim // sources-list entries (sentence -1) claim nothing
+		if c.Sentence >= 0 {
+			if claims[c.Sentence] == nil {
+				nc := newClaim(c.Claim)
+				claims[c.Sentence] = &nc
+			}
+			cl = *claims[c.Sentence]
 		}
 		t.support(&cr, c, cl, r)
 		if cr.Supported != nil {
@@ -613,36 +618,42 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 // cited again in the same sentence, or a footnote or numbered label whose
 // URL an earlier label already defined (two list entries for one page).
 func duplicates(cs []Citation, urls []parsed) []bool {
+	// At most MaxCitations citations: pairwise comparison is cheaper than
+	// maps for the usual handful and bounded for the worst case.
 	out := make([]bool, len(cs))
-	type sentURL struct {
-		sentence int
-		url      string
+	labelKind := func(c Citation) string {
+		if c.Kind == kindSource {
+			if strings.HasPrefix(c.Marker, "^") {
+				return kindFootnote
+			}
+			return kindNumbered
+		}
+		return c.Kind
 	}
-	seen := map[sentURL]bool{}
-	labelOf := map[string]string{} // kind+url -> first label
 	for i, c := range cs {
 		canon := urls[i].canon
 		if canon == "" {
 			continue
 		}
-		if c.Marker != "" && (c.Kind == kindFootnote || c.Kind == kindNumbered || c.Kind == kindSource) {
-			k := c.Kind + " " + canon
-			if c.Kind == kindSource {
-				k = kindNumbered + " " + canon
-				if strings.HasPrefix(c.Marker, "^") {
-					k = kindFootnote + " " + canon
-				}
-			}
-			if first, ok := labelOf[k]; ok && first != c.Marker {
-				out[i] = true
+		labelled := c.Marker != "" && (c.Kind == kindFootnote || c.Kind == kindNumbered || c.Kind == kindSource)
+		firstLabel := false // the first label seen for this page is decided
+		for j := 0; j < i && !out[i]; j++ {
+			if urls[j].canon != canon {
 				continue
 			}
-			labelOf[k] = c.Marker
-		}
-		if c.Sentence >= 0 {
-			key := sentURL{c.Sentence, canon}
-			out[i] = seen[key]
-			seen[key] = true
+			p := cs[j]
+			if labelled && !firstLabel && p.Marker != "" && labelKind(p) == labelKind(c) {
+				// The first label used for a page keeps it; any other
+				// label for the same page is a duplicate entry.
+				firstLabel = true
+				if p.Marker != c.Marker {
+					out[i] = true
+					continue
+				}
+			}
+			if c.Sentence >= 0 && p.Sentence == c.Sentence {
+				out[i] = true // the same page again in one sentence
+			}
 		}
 	}
 	return out
@@ -700,7 +711,7 @@ func (t *task) support(cr *CitationResult, c Citation, cl claim, r *resolved) {
 	}
 	found, share, snippet := r.page.claimSupported(cl, t.window, t.threshold)
 	if found {
-		cr.Supported, cr.Evidence, cr.Reason = &yes, fmt.Sprintf("%.0f%% of claim words near: %s", share*100, snippet), ""
+		cr.Supported, cr.Evidence, cr.Reason = &yes, strconv.Itoa(int(math.Round(share*100)))+"% of claim words near: "+snippet, ""
 		return
 	}
 	cr.Supported = &no

@@ -410,12 +410,21 @@ func bareURL(s string, i int) (string, int) {
 	// Count brackets once, then trim: each trimmed closer updates the
 	// counts, so trimming is linear in the URL.
 	var opens, closes [3]int
-	const openers, closers = "([{", ")]}"
+	const closers = ")]}"
 	for k := i; k < j; k++ {
-		if b := strings.IndexByte(openers, s[k]); b >= 0 {
-			opens[b]++
-		} else if b := strings.IndexByte(closers, s[k]); b >= 0 {
-			closes[b]++
+		switch s[k] {
+		case '(':
+			opens[0]++
+		case '[':
+			opens[1]++
+		case '{':
+			opens[2]++
+		case ')':
+			closes[0]++
+		case ']':
+			closes[1]++
+		case '}':
+			closes[2]++
 		}
 	}
 	for j > i {
