@@ -126,9 +126,12 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 	default:
 		return nil, verifiers.Invalidf("params.check", "unknown check %q (want translation or syntax)", p.Check)
 	}
-	for name, f := range map[string]*float64{"network_factor": p.NetworkFactor, "format_factor": p.FormatFactor} {
-		if f != nil && (math.IsNaN(*f) || *f < 0 || *f > 1) {
-			return nil, verifiers.Invalidf("params."+name, "must be within [0, 1], got %v", *f)
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"network_factor", p.NetworkFactor}, {"format_factor", p.FormatFactor}} {
+		if f.v != nil && (math.IsNaN(*f.v) || *f.v < 0 || *f.v > 1) {
+			return nil, verifiers.Invalidf("params."+f.name, "must be within [0, 1], got %v", *f.v)
 		}
 	}
 	if p.NetworkFactor != nil {
@@ -140,7 +143,13 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 	for k, v := range defaultWeights {
 		t.weights[k] = v
 	}
-	for k, v := range p.Weights {
+	wkeys := make([]string, 0, len(p.Weights))
+	for k := range p.Weights {
+		wkeys = append(wkeys, k)
+	}
+	sort.Strings(wkeys) // the first bad key reported is the same every time
+	for _, k := range wkeys {
+		v := p.Weights[k]
 		if _, ok := defaultWeights[k]; !ok {
 			return nil, verifiers.Invalidf("params.weights."+k, "unknown field %q", k)
 		}
@@ -171,14 +180,13 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 	if !ok {
 		return nil, verifiers.Invalidf("reference", "not an MT103: no block 4 fields found")
 	}
-	viol, _ := validateMT(m)
-	if len(viol) > 0 {
-		errs := make([]verifiers.FieldError, 0, len(viol))
-		for _, v := range viol {
-			errs = append(errs, verifiers.FieldError{Field: "reference", Message: v.Code + " " + v.Field + ": " + v.Message, Line: v.Line})
-		}
-		return nil, verifiers.Invalid(errs...)
+	// The reference's own violations are not refused: real-world samples
+	// often lack block 3 or break a network rule, and the translation is
+	// still well defined. Only a message of another type is refused.
+	if m.HasB2 && len(m.B2) >= 4 && m.B2[1:4] != "103" {
+		return nil, verifiers.Invalidf("reference", "the message is an MT%s, not an MT103", m.B2[1:4])
 	}
+	validateMT(m) // fills Sender and Receiver from the headers
 	t.exp = mtExpected(m)
 	return t, nil
 }
@@ -308,14 +316,9 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 			got = mtShapes(m)
 		}
 	} else {
-		xmlText, ok := extractXML(in.Response)
-		if !ok {
-			d.Reason = "no pacs.008 XML found in the response"
-			return t.result(0, d)
-		}
-		msg, err := readPacs008(xmlText)
+		msg, err := readResponseXML(in.Response)
 		if err != nil {
-			d.Reason = "no parseable pacs.008: " + err.Error()
+			d.Reason = err.Error()
 			return t.result(0, d)
 		}
 		d.Violations = validatePacs(msg)

@@ -1,12 +1,16 @@
 package iso20022
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 )
 
-// extractXML finds the pacs.008 in a response: inside the first code fence
-// holding XML, else from the first tag to the last '>'.
-func extractXML(resp string) (string, bool) {
+// readResponseXML finds and reads the pacs.008 in a response: inside the
+// first code fence holding XML, else in the text. Prose around the XML may
+// itself hold '<', so up to three starts are tried: the first tag, the XML
+// declaration, and the tag that opens the AppHdr or Document.
+func readResponseXML(resp string) (*pacsMessage, error) {
 	text := resp
 	if strings.Contains(resp, "```") {
 		for _, f := range fences(resp) {
@@ -16,18 +20,47 @@ func extractXML(resp string) (string, bool) {
 			}
 		}
 	}
-	start := -1
+	end := strings.LastIndexByte(text, '>')
+	var starts []int
 	for i := 0; i+1 < len(text); i++ {
 		if text[i] == '<' && (text[i+1] == '?' || isUpper(text[i+1]) || (text[i+1] >= 'a' && text[i+1] <= 'z')) {
-			start = i
+			starts = append(starts, i)
 			break
 		}
 	}
-	end := strings.LastIndexByte(text, '>')
-	if start < 0 || end < start {
-		return "", false
+	if i := strings.Index(text, "<?xml"); i >= 0 {
+		starts = append(starts, i)
 	}
-	return text[start : end+1], true
+	for _, name := range []string{"AppHdr", "Document"} {
+		if i := strings.Index(text, name); i > 0 {
+			if j := strings.LastIndexByte(text[:i], '<'); j >= 0 {
+				starts = append(starts, j)
+				break
+			}
+		}
+	}
+	if len(starts) == 0 || end < 0 {
+		return nil, errors.New("no pacs.008 XML found in the response")
+	}
+	var firstErr error
+	tried := map[int]bool{}
+	for _, s := range starts {
+		if tried[s] || s > end {
+			continue
+		}
+		tried[s] = true
+		msg, err := readPacs008(text[s : end+1])
+		if err == nil {
+			return msg, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if strings.Contains(err.Error(), "DOCTYPE") {
+			break // never look past a DTD for another start
+		}
+	}
+	return nil, fmt.Errorf("no parseable pacs.008: %w", firstErr)
 }
 
 // validatePacs checks a pacs.008 response against the rules a translation
