@@ -34,6 +34,7 @@ import (
 const probeTable = `table ip ncprobe {
 	chain pre { type filter hook prerouting priority -1000; policy accept; iifname "eth0" counter; }
 	chain post { type filter hook input priority 1000; policy accept; iifname "eth0" counter; }
+	chain postf { type filter hook postrouting priority 1000; policy accept; iifname "eth0" counter; }
 }
 `
 
@@ -49,6 +50,8 @@ type kernelEnv struct {
 // to lo there), sources are not, so nothing is a martian.
 var (
 	dstPrefixes = []string{"100.64.0.0/10", "192.0.2.0/24"}
+	// fwdPrefixes are routed back out of eth0: the forward path.
+	fwdPrefixes = []string{"198.18.0.0/15"}
 	srcPrefixes = []string{"10.0.0.0/8", "172.16.0.0/12", "198.51.100.0/24", "203.0.113.0/24", "8.0.0.0/8"}
 )
 
@@ -119,12 +122,16 @@ func setupKernel(t *testing.T) *kernelEnv {
 	for _, p := range dstPrefixes {
 		steps = append(steps, []string{"-n", e.nsB, "route", "add", "local", p, "dev", "lo", "table", "local"})
 	}
+	for _, p := range fwdPrefixes {
+		steps = append(steps, []string{"-n", e.nsB, "route", "add", p, "via", "10.199.0.1", "dev", "eth0"})
+	}
 	for _, s := range steps {
 		if _, err := run("ip", "", s...); err != nil {
 			requireOrSkip(t, "namespace set-up failed: %v", err)
 		}
 	}
-	for _, k := range []string{"net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.eth0.rp_filter=0"} {
+	for _, k := range []string{"net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.eth0.rp_filter=0",
+		"net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0"} {
 		if _, err := run("ip", "", "netns", "exec", e.nsB, "sysctl", "-qw", k); err != nil {
 			requireOrSkip(t, "sysctl: %v", err)
 		}
@@ -251,16 +258,20 @@ func craftAck(p *Packet, id uint16, ack uint32) []byte {
 var counterRe = regexp.MustCompile(`counter packets (\d+)`)
 
 func (e *kernelEnv) counters() (pre, post int) {
+	// post sums the input and postrouting probes: a packet passed when it
+	// was delivered locally or left after forwarding.
 	out, err := run("ip", "", "netns", "exec", e.nsB, "nft", "list", "table", "ip", "ncprobe")
 	if err != nil {
 		e.t.Fatalf("read probe counters: %v", err)
 	}
 	m := counterRe.FindAllStringSubmatch(out, -1)
-	if len(m) != 2 {
+	if len(m) != 3 {
 		e.t.Fatalf("probe table has %d counters:\n%s", len(m), out)
 	}
 	pre, _ = strconv.Atoi(m[0][1])
 	post, _ = strconv.Atoi(m[1][1])
+	postf, _ := strconv.Atoi(m[2][1])
+	post += postf
 	return pre, post
 }
 
@@ -332,14 +343,14 @@ func (e *kernelEnv) load(dialect, ruleset string) {
 // restricted to what the harness can send: sources and destinations from the
 // pools, TCP SYN, UDP or ICMP echo/timestamp requests, arriving on eth0 in
 // state new.
-func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int, state uint32) []Packet {
+func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int, state uint32, dsts []string, out string) []Packet {
 	t.Helper()
 	src := newSet(32)
 	for _, s := range srcPrefixes {
 		addAddr(src, s)
 	}
 	dst := newSet(32)
-	for _, s := range dstPrefixes {
+	for _, s := range dsts {
 		addAddr(dst, s)
 	}
 	b := &box{flagsFromState: true}
@@ -359,9 +370,9 @@ func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int, state uint32)
 	b.c[dimSport] = &Cond{Dim: dimSport, Set: newSet(16).addRange(1, 65535, true).finish()}
 	b.c[dimDport] = &Cond{Dim: dimDport, Set: newSet(16).addRange(1, 65535, true).finish()}
 	b.in = &ifaceCon{names: []string{"eth0"}}
-	b.out = &ifaceCon{names: []string{""}}
+	b.out = &ifaceCon{names: []string{out}}
 	var all []Packet
-	s := &search{groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: b, leaf: func(p *Packet) bool {
+	s := &search{groups: programGroups(pr, 0, map[*Chain]bool{}, nil), space: b, rewriting: pr.rewrites(), leaf: func(p *Packet) bool {
 		all = append(all, *p)
 		return false
 	}}
@@ -369,6 +380,28 @@ func witnesses(t *testing.T, pr *Program, rng *rand.Rand, max int, state uint32)
 		t.Fatalf("witness search: %v", err)
 	}
 	rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	if pr.rewrites() {
+		// Cells that NAT translates are few; send them first.
+		var nat, rest []Packet
+		for _, p := range all {
+			var trace []*Rule
+			p.In = "eth0"
+			pr.evalWith(&p, &trace, nil, 0)
+			translated := false
+			for _, r := range trace {
+				translated = translated || r.dnat != nil
+			}
+			if translated {
+				nat = append(nat, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		if len(nat) > max/2 {
+			nat = nat[:max/2]
+		}
+		all = append(nat, rest...)
+	}
 	// Cell witnesses sit on boundaries; move some inside their cell a
 	// little by also sending a random packet per cell's neighbour region.
 	if len(all) > max {
@@ -382,20 +415,24 @@ func TestKernelDifferential(t *testing.T) {
 	start := time.Now()
 	rng := rand.New(rand.NewSource(42))
 	type rs struct {
-		name, dialect, text string
+		name, dialect, text, hook string
 	}
 	var sets []rs
 	for _, h := range handIptables {
-		sets = append(sets, rs{h.name, dialectIptables, h.text})
+		sets = append(sets, rs{h.name, dialectIptables, h.text, "input"})
 	}
 	for _, h := range handNft {
-		sets = append(sets, rs{h.name, dialectNft, h.text})
+		sets = append(sets, rs{h.name, dialectNft, h.text, "input"})
 	}
 	for i := 0; i < 8; i++ {
-		sets = append(sets, rs{fmt.Sprintf("gen-ipt-%d", i), dialectIptables, genIptables(rng)})
-		sets = append(sets, rs{fmt.Sprintf("gen-nft-%d", i), dialectNft, genNft(rng)})
+		sets = append(sets, rs{fmt.Sprintf("gen-ipt-%d", i), dialectIptables, genIptables(rng), "input"})
+		sets = append(sets, rs{fmt.Sprintf("gen-nft-%d", i), dialectNft, genNft(rng), "input"})
 	}
-	total, permits, established, estAccepted := 0, 0, 0, 0
+	for i := 0; i < 4; i++ {
+		sets = append(sets, rs{fmt.Sprintf("gen-ipt-forward-dnat-%d", i), dialectIptables, genIptablesForward(rng), "forward"})
+		sets = append(sets, rs{fmt.Sprintf("gen-nft-forward-dnat-%d", i), dialectNft, genNftForward(rng), "forward"})
+	}
+	total, permits, established, estAccepted, forwarded, translated := 0, 0, 0, 0, 0, 0
 	id := uint16(1)
 	seen := map[string]bool{}
 	for _, r := range sets {
@@ -406,12 +443,18 @@ func TestKernelDifferential(t *testing.T) {
 				t.Fatalf("evaluator rejects a ruleset meant to be valid: %+v\n%s", cfg.Errors, r.text)
 			}
 			e.load(r.dialect, r.text)
-			pr, err := cfg.program(&Target{Hook: "input"})
+			pr, err := cfg.program(&Target{Hook: r.hook})
 			if err != nil {
 				t.Fatal(err)
 			}
-			pkts := witnesses(t, pr, rng, 20, stNew)
-			pkts = append(pkts, witnesses(t, pr, rng, 8, stEstablished)...)
+			var pkts []Packet
+			if r.hook == "forward" {
+				pkts = witnesses(t, pr, rng, 20, stNew, fwdPrefixes, "eth0")
+				forwarded += len(pkts)
+			} else {
+				pkts = witnesses(t, pr, rng, 20, stNew, dstPrefixes, "")
+				pkts = append(pkts, witnesses(t, pr, rng, 8, stEstablished, dstPrefixes, "")...)
+			}
 			for _, p := range pkts {
 				p := p
 				// Fresh conntrack tuples: vary the source port / ICMP id.
@@ -422,7 +465,17 @@ func TestKernelDifferential(t *testing.T) {
 				seen[key] = true
 				id++
 				p.In = "eth0"
-				want := pr.Eval(&p)
+				if r.hook == "forward" {
+					p.Out = "eth0"
+				}
+				var trace []*Rule
+				want := pr.evalWith(&p, &trace, nil, 0)
+				for _, tr := range trace {
+					if tr.dnat != nil {
+						translated++
+						break
+					}
+				}
 				got := e.verdict(&p, id)
 				total++
 				if got {
@@ -441,9 +494,9 @@ func TestKernelDifferential(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d packets compared with the kernel (%d accepted, %d dropped; %d established, %d of them accepted) in %v",
-		total, permits, total-permits, established, estAccepted, time.Since(start))
-	if !t.Failed() && (total < 200 || permits < 30 || total-permits < 30 || established < 40 || estAccepted < 10 || established-estAccepted < 10) {
+	t.Logf("%d packets compared with the kernel (%d accepted, %d dropped; %d established, %d of them accepted; about %d on the forward path, %d translated by DNAT) in %v",
+		total, permits, total-permits, established, estAccepted, forwarded, translated, time.Since(start))
+	if !t.Failed() && (total < 200 || permits < 30 || total-permits < 30 || established < 40 || estAccepted < 10 || established-estAccepted < 10 || translated < 10) {
 		t.Errorf("the differential test is too weak: %d packets, %d accepted", total, permits)
 	}
 }
@@ -676,6 +729,80 @@ func genNft(rng *rand.Rand) string {
 	b.WriteString("\t}\n\tchain sub {\n")
 	for i := 0; i < 3+rng.Intn(4); i++ {
 		b.WriteString(rule(false))
+	}
+	b.WriteString("\t}\n}\n")
+	return b.String()
+}
+
+// genIptablesForward builds a forwarding ruleset with destination NAT in
+// front: DNAT to addresses of the forward pool, FORWARD rules that match on
+// translated or original destinations.
+func genIptablesForward(rng *rand.Rand) string {
+	var b strings.Builder
+	targets := []string{"198.18.0.5", "198.18.1.7", "198.19.0.9"}
+	b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
+	for j := 0; j < 1+rng.Intn(3); j++ {
+		a, _ := genPort(rng)
+		fmt.Fprintf(&b, "-A PREROUTING -i eth0 -s %s -p tcp --dport %d -j DNAT --to-destination %s:%d\n",
+			genPrefix(rng, srcPrefixes), a, pick(rng, targets), pick(rng, []int{22, 80, 8080}))
+	}
+	pol := pick(rng, []string{"ACCEPT", "DROP"})
+	fmt.Fprintf(&b, "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]\n", pol)
+	for j := 0; j < 3+rng.Intn(6); j++ {
+		var parts []string
+		parts = append(parts, "-A FORWARD")
+		if rng.Intn(2) == 0 {
+			parts = append(parts, "-s", genPrefix(rng, srcPrefixes))
+		}
+		if rng.Intn(2) == 0 {
+			parts = append(parts, "-d", pick(rng, []string{pick(rng, targets), genPrefix(rng, fwdPrefixes)}))
+		}
+		switch rng.Intn(3) {
+		case 0:
+			parts = append(parts, "-p tcp --dport", strconv.Itoa(pick(rng, []int{22, 80, 8080, 443})))
+		case 1:
+			parts = append(parts, "-p udp --dport", strconv.Itoa(pick(rng, []int{53, 123})))
+		}
+		if rng.Intn(4) == 0 {
+			parts = append(parts, pick(rng, []string{"-o eth0", "! -o eth0", "-i eth0 -o eth+"}))
+		}
+		parts = append(parts, "-j", pick(rng, []string{"ACCEPT", "DROP", "REJECT"}))
+		b.WriteString(strings.Join(parts, " ") + "\n")
+	}
+	b.WriteString("COMMIT\n")
+	return b.String()
+}
+
+func genNftForward(rng *rand.Rand) string {
+	var b strings.Builder
+	targets := []string{"198.18.0.5", "198.18.1.7", "198.19.0.9"}
+	b.WriteString("table ip nat {\n\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n")
+	for j := 0; j < 1+rng.Intn(3); j++ {
+		a, _ := genPort(rng)
+		fmt.Fprintf(&b, "\t\tiifname \"eth0\" ip saddr %s tcp dport %d dnat to %s:%d\n",
+			genPrefix(rng, srcPrefixes), a, pick(rng, targets), pick(rng, []int{22, 80, 8080}))
+	}
+	pol := pick(rng, []string{"accept", "drop"})
+	fmt.Fprintf(&b, "\t}\n}\ntable inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy %s;\n", pol)
+	for j := 0; j < 3+rng.Intn(6); j++ {
+		var parts []string
+		if rng.Intn(2) == 0 {
+			parts = append(parts, "ip saddr "+genPrefix(rng, srcPrefixes))
+		}
+		if rng.Intn(2) == 0 {
+			parts = append(parts, "ip daddr "+pick(rng, []string{pick(rng, targets), genPrefix(rng, fwdPrefixes)}))
+		}
+		switch rng.Intn(3) {
+		case 0:
+			parts = append(parts, fmt.Sprintf("tcp dport %d", pick(rng, []int{22, 80, 8080, 443})))
+		case 1:
+			parts = append(parts, "udp dport { 53, 123 }")
+		}
+		if rng.Intn(4) == 0 {
+			parts = append(parts, pick(rng, []string{`oifname "eth0"`, `oifname != "eth0"`}))
+		}
+		parts = append(parts, pick(rng, []string{"accept", "drop", "reject"}))
+		b.WriteString("\t\t" + strings.Join(parts, " ") + "\n")
 	}
 	b.WriteString("\t}\n}\n")
 	return b.String()
