@@ -41,7 +41,6 @@ type Config struct {
 type Scorer struct {
 	engine     *verifiers.Engine
 	cache      *cache.Cache
-	validate   func(any) error
 	logger     *slog.Logger
 	verifiers  map[string]*verifierInfo
 	compiler   *rubric.Compiler
