@@ -373,7 +373,7 @@ func cut(s string) string {
 func wrapLines(text string, width, n int) ([]string, bool) {
 	var lines []string
 	for _, para := range strings.Split(toXKeepLines(text), "\n") {
-		lines = append(lines, wrap(para, width)...)
+		lines = append(lines, wrapX(para, width)...)
 	}
 	if len(lines) <= n {
 		return lines, true
@@ -385,6 +385,25 @@ func wrapLines(text string, width, n int) ([]string, bool) {
 	}
 	lines[n-1] = last + "+"
 	return lines, false
+}
+
+// wrapX hard-wraps like wrap but never starts a line with '-' or ':',
+// which the X character set forbids at the start of a field line: the
+// character moves to the end of the previous line's shorter cut.
+func wrapX(s string, width int) []string {
+	var out []string
+	for len(s) > width {
+		n := width
+		for n > 1 && (s[n] == '-' || s[n] == ':') {
+			n--
+		}
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
 }
 
 func toXKeepLines(s string) string {

@@ -98,6 +98,7 @@ func validateMT(m *mtMessage) ([]Violation, []bool) {
 	v.out = append(v.out, m.Problems...)
 	v.headers(m)
 	v.block3(m)
+	v.block5(m)
 	v.sequence(m)
 	for i, f := range m.Fields {
 		v.field(i, f)
@@ -244,6 +245,28 @@ func (v *validator) block3(m *mtMessage) {
 		v.add("UETR", "121", line, "block 3 must carry the UETR in tag 121 (mandatory for MT103 since SR2018)")
 	}
 }
+
+// block5 checks the trailer: CHK 12!h, MAC and PAC 8!h, and the other
+// trailer tags the network sets.
+func (v *validator) block5(m *mtMessage) {
+	for _, t := range m.B5 {
+		switch t.Tag {
+		case "CHK":
+			if len(t.Value) != 12 || !allOf(t.Value, isUpperHex) {
+				v.add("BLOCK5", "CHK", t.Line, "checksum must be 12 hexadecimal characters (12!h)")
+			}
+		case "MAC", "PAC":
+			if len(t.Value) != 8 || !allOf(t.Value, isUpperHex) {
+				v.add("BLOCK5", t.Tag, t.Line, t.Tag+" must be 8 hexadecimal characters (8!h)")
+			}
+		case "TNG", "PDE", "PDM", "DLM", "MRF", "SYS":
+		default:
+			v.add("BLOCK5", t.Tag, t.Line, "tag "+t.Tag+" is not a trailer tag")
+		}
+	}
+}
+
+func isUpperHex(c byte) bool { return isDigit(c) || (c >= 'A' && c <= 'F') }
 
 // sequence checks the order, presence and repetition of block 4 fields.
 func (v *validator) sequence(m *mtMessage) {

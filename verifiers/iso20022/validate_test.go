@@ -46,6 +46,9 @@ func TestBaseIsValid(t *testing.T) {
 	if c := codes(t, base); len(c) != 0 {
 		t.Fatalf("base message has violations %v", c)
 	}
+	if c := codes(t, base+"{5:{MAC:0A1B2C3D}{CHK:0123456789AB}{TNG:}}"); len(c) != 0 {
+		t.Fatalf("trailer has violations %v", c)
+	}
 }
 
 // TestNetworkRules checks each MT103 network validated rule with a message
@@ -142,6 +145,7 @@ func TestFormatRules(t *testing.T) {
 		{"72 without code", []string{":71A:SHA", ":71A:SHA\n:72:HELLO"}, "FORMAT:72"},
 		{"13C bad code", []string{":23B:CRED", ":13C:/SENDTIME/0915+0100\n:23B:CRED"}, "CODE:13C"},
 		{"13C bad offset", []string{":23B:CRED", ":13C:/SNDTIME/0915*0100\n:23B:CRED"}, "FORMAT:13C"},
+		{"block 5 bad checksum", []string{"-}", "-}{5:{CHK:12345}}"}, "BLOCK5:CHK"},
 		{"52A bad BIC", []string{":59:", ":52A:ALPH1EFF\n:59:"}, "BIC:52A"},
 	}
 	for _, tc := range tests {
