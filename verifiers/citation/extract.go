@@ -54,7 +54,8 @@ type Citation struct {
 	Claim string
 	// Quotes are the quoted passages attached to this citation.
 	Quotes []string
-	// Start is the byte offset of the citation in the answer.
+	// Start is the byte offset of the citation in the answer (after any
+	// invalid UTF-8 is replaced by U+FFFD).
 	Start int
 }
 

@@ -3,6 +3,7 @@ package citation_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/referee/referee/verifiers"
@@ -19,6 +20,8 @@ func FuzzExtract(f *testing.F) {
 	f.Add("「引用された 文章 です」 https://例え.jp/パス。")
 	f.Fuzz(func(t *testing.T, s string) {
 		ex := citation.Extract(s)
+		// Offsets refer to the answer with invalid UTF-8 replaced.
+		s = strings.ToValidUTF8(s, "\uFFFD")
 		if len(ex.Citations) > citation.MaxCitations {
 			t.Fatalf("%d citations, over the limit", len(ex.Citations))
 		}
