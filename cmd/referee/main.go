@@ -3,6 +3,7 @@
 //	referee serve       run the HTTP API
 //	referee score       score a JSONL file of requests offline
 //	referee verifiers   list the registered verifiers
+//	referee snapshot    build a web snapshot for the citation verifier
 //	referee version     print the version
 //	referee healthcheck exit 0 when the local /healthz answers
 package main
@@ -43,6 +44,7 @@ Usage:
   referee serve [flags]                  run the HTTP API (defaults: 127.0.0.1:8080, in-memory cache)
   referee score [flags] [FILE|-]         score ScoreRequest JSONL (stdin by default), results as JSONL
   referee verifiers                      list the registered verifiers
+  referee snapshot build -o DIR INPUT... build a web snapshot for citation from .warc[.gz] and .jsonl files
   referee version                        print the version
   referee healthcheck                    exit 0 when the local server's /healthz answers (for containers)
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args[1:], getenv, stderr)
 	case "score":
 		return scoreCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "snapshot":
+		return snapshotCmd(ctx, args[1:], stderr)
 	case "healthcheck":
 		return healthcheck(args[1:], getenv, stderr)
 	case "verifiers":

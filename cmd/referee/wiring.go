@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/referee/referee/cache"
 	"github.com/referee/referee/internal/metrics"
@@ -14,20 +16,58 @@ import (
 	"github.com/referee/referee/internal/validation"
 	"github.com/referee/referee/rubric"
 	"github.com/referee/referee/verifiers"
+	"github.com/referee/referee/verifiers/citation"
 	"github.com/referee/referee/verifiers/exact"
 	"github.com/referee/referee/verifiers/netconfig"
 	"github.com/referee/referee/verifiers/regex"
 	"github.com/referee/referee/verifiers/stringmatch"
 )
 
-// newRegistry wires every verifier: one line each.
-func newRegistry(cfg Config, logger *slog.Logger) (*verifiers.Registry, error) {
+// newRegistry wires every verifier: one line each. shared is the result
+// cache, for verifiers that keep outcomes of their own (nil: in-process only).
+func newRegistry(cfg Config, logger *slog.Logger, shared *cache.Cache) (*verifiers.Registry, error) {
 	reg := verifiers.NewRegistry()
 	reg.Register(stringmatch.New())
 	reg.Register(regex.New())
 	reg.Register(exact.New())
 	reg.Register(netconfig.New())
+	cit, err := citation.New(citation.Config{SnapshotDir: cfg.Snapshot, Mode: cfg.CitationMode, AllowPrivate: cfg.CitationAllowPrivate, Cache: sharedCache(shared)})
+	if err != nil {
+		return nil, fmt.Errorf("citation: %w", err)
+	}
+	reg.Register(cit)
 	return reg, nil
+}
+
+// sharedCache adapts the result cache to the string-keyed, per-entry-TTL
+// cache the citation fetcher wants, so a fleet fetches a URL at most once
+// per TTL. A value carries its own expiry (never later than the cache's
+// TTL), since the tiers have one TTL for all entries.
+func sharedCache(c *cache.Cache) citation.Cache {
+	if c == nil {
+		return nil
+	}
+	return fetchCache{c}
+}
+
+type fetchCache struct{ c *cache.Cache }
+
+func (f fetchCache) key(k string) cache.Key { return cache.Derive("referee/citation-fetch/v1", []byte(k)) }
+
+func (f fetchCache) Get(ctx context.Context, key string) ([]byte, bool) {
+	vals, _ := f.c.Get(ctx, []cache.Key{f.key(key)})
+	v := vals[0]
+	if len(v) < 8 || time.Now().Unix() > int64(binary.BigEndian.Uint64(v[:8])) {
+		return nil, false
+	}
+	return v[8:], true
+}
+
+func (f fetchCache) Set(ctx context.Context, key string, v []byte, ttl time.Duration) {
+	b := make([]byte, 8+len(v))
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().Add(ttl).Unix()))
+	copy(b[8:], v)
+	f.c.Set(ctx, []cache.Entry{{Key: f.key(key), Value: b}})
 }
 
 // app is the wired service, shared by serve and the in-process score command.
@@ -42,8 +82,26 @@ type app struct {
 
 func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 	a := &app{metrics: metrics.New(), validator: validation.New()}
-	reg, err := newRegistry(cfg, logger)
+	cc := cache.Config{Entries: cfg.CacheEntries, TTL: cfg.CacheTTL, Stats: a.metrics}
+	if cfg.RedisURL != "" {
+		r, err := cache.NewRedis(cache.RedisConfig{
+			URL:        cfg.RedisURL,
+			Prefix:     cfg.CachePrefix,
+			TTL:        cfg.CacheTTL,
+			Registerer: a.metrics.Registry,
+			Logger:     logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("redis tier: %w", err)
+		}
+		cc.Remote = r
+		a.closers = append(a.closers, r.Close)
+		a.dependencies = append(a.dependencies, server.Dependency{Name: "redis", Status: func(context.Context) (string, string) { return r.Status() }})
+	}
+	c := cache.New(cc)
+	reg, err := newRegistry(cfg, logger, c)
 	if err != nil {
+		a.Close()
 		return nil, err
 	}
 	a.registry = reg
@@ -74,23 +132,6 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 		Logger:      logger,
 		Observe:     a.metrics.ObserveTask,
 	})
-	cc := cache.Config{Entries: cfg.CacheEntries, TTL: cfg.CacheTTL, Stats: a.metrics}
-	if cfg.RedisURL != "" {
-		r, err := cache.NewRedis(cache.RedisConfig{
-			URL:        cfg.RedisURL,
-			Prefix:     cfg.CachePrefix,
-			TTL:        cfg.CacheTTL,
-			Registerer: a.metrics.Registry,
-			Logger:     logger,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("redis tier: %w", err)
-		}
-		cc.Remote = r
-		a.closers = append(a.closers, r.Close)
-		a.dependencies = append(a.dependencies, server.Dependency{Name: "redis", Status: func(context.Context) (string, string) { return r.Status() }})
-	}
-	c := cache.New(cc)
 	a.scorer, err = scoring.New(scoring.Config{
 		Registry:        reg,
 		Engine:          engine,
