@@ -265,6 +265,9 @@ func extractMT(resp string) (string, int, extractStatus) {
 			break
 		}
 		i += j + 3
+		if i < len(resp) && resp[i] != '\n' && resp[i] != ':' {
+			continue // "{4:" in prose, not a text block
+		}
 		end := strings.Index(resp[i:], "\n-}")
 		if end < 0 {
 			end = len(resp) - i
@@ -277,7 +280,9 @@ func extractMT(resp string) (string, int, extractStatus) {
 	if several32A(resp) {
 		return "", 0, extractSeveral
 	}
-	for _, id := range []string{"{1:", "{2:", "{4:"} {
+	// Prose may mention "{1:" or "{4:" in passing: prefer the forms a real
+	// header takes, then any block opener.
+	for _, id := range []string{"{1:F", "{2:I", "{2:O", "{4:\n", "{1:", "{2:", "{4:"} {
 		if k := strings.Index(text, id); k >= 0 {
 			return text[k:], line0 + strings.Count(text[:k], "\n"), extractOK
 		}
