@@ -328,7 +328,7 @@ func (f *Fetcher) fetch(ctx context.Context, u urlkey.URL) Outcome {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	switch {
 	case mt == "" || mt == "text/html" || mt == "application/xhtml+xml":
-		o.Text = htmltext.Extract(body, f.cfg.MaxTextBytes)
+		o.Text = htmltext.ExtractDecoded(body, resp.Header.Get("Content-Type"), f.cfg.MaxTextBytes)
 	case strings.HasPrefix(mt, "text/"):
 		b, _ := io.ReadAll(io.LimitReader(body, int64(f.cfg.MaxTextBytes)))
 		o.Text = strings.ToValidUTF8(string(b), "\uFFFD")

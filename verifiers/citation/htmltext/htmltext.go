@@ -10,7 +10,20 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 )
+
+// ExtractDecoded is Extract for a page in any character encoding: the
+// encoding is taken from contentType (the HTTP Content-Type), a byte order
+// mark or a <meta> charset, as browsers do (x/net/html/charset), and the
+// page is decoded to UTF-8 first. Pages in an unknown encoding are read as
+// UTF-8.
+func ExtractDecoded(r io.Reader, contentType string, maxBytes int) string {
+	if dr, err := charset.NewReader(r, contentType); err == nil {
+		r = dr
+	}
+	return Extract(r, maxBytes)
+}
 
 // Extract reads HTML from r (the caller bounds its size) and returns its
 // visible text, at most about maxBytes long. It uses the x/net/html

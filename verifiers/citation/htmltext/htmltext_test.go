@@ -26,6 +26,21 @@ func TestExtract(t *testing.T) {
 	}
 }
 
+func TestExtractDecoded(t *testing.T) {
+	t.Parallel()
+	latin1 := "<html><head><meta charset=\"iso-8859-1\"></head><body><p>Caf\xe9 cr\xe8me</p></body></html>"
+	if got := ExtractDecoded(strings.NewReader(latin1), "text/html", 1<<20); got != "Café crème" {
+		t.Errorf("meta charset: %q", got)
+	}
+	win := "<p>\x93quoted\x94</p>"
+	if got := ExtractDecoded(strings.NewReader(win), "text/html; charset=windows-1252", 1<<20); got != "“quoted”" {
+		t.Errorf("header charset: %q", got)
+	}
+	if got := ExtractDecoded(strings.NewReader("<p>naïve</p>"), "text/html", 1<<20); got != "naïve" {
+		t.Errorf("utf-8: %q", got)
+	}
+}
+
 func FuzzExtract(f *testing.F) {
 	f.Add("<p>A <b>b</b></p><script>x</script>")
 	f.Add("<html><body>\u00e9<br/>x")

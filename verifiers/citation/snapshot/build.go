@@ -486,7 +486,7 @@ func (b *builder) addWARCRecord(rec gowarc.WarcRecord) error {
 		}
 		switch {
 		case mt == "" || mt == "text/html" || mt == "application/xhtml+xml":
-			text = htmltext.Extract(body, MaxTextBytes)
+			text = htmltext.ExtractDecoded(body, ctype, MaxTextBytes)
 		case strings.HasPrefix(mt, "text/"):
 			raw, err := io.ReadAll(io.LimitReader(body, MaxTextBytes))
 			if err != nil {
