@@ -78,3 +78,22 @@ func TestMTViewMapping(t *testing.T) {
 		t.Errorf("fields %v, want exactly %v", got, want)
 	}
 }
+
+func TestReferenceOutsideXSet(t *testing.T) {
+	msg, err := readPacs008(strings.Replace(minimalDoc, "<InstrId>I1</InstrId>", "<InstrId>INV_2024#7</InstrId>", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp shape
+	for _, s := range mtView(msg) {
+		if s.tag == "20" {
+			exp = s
+		}
+	}
+	for got, want := range map[string]bool{"INV.2024.7": true, "INV20247": true, "INV-2024-7": true, "INV-2024-8": false} {
+		g := shapeOfField("20", got)
+		if ok, _ := compareShape(&exp, &g); ok != want {
+			t.Errorf("20 %q against %q: ok %v, want %v", got, exp.plain, ok, want)
+		}
+	}
+}
