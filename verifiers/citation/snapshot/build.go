@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,17 @@ type builder struct {
 	// finals are pages known only as a JSONL redirect's final_url with its
 	// text; they are added when no input captured them.
 	finals []jsonlLine
+	// payloads maps a WARC-Payload-Digest to the text stored for it, and
+	// revisits wait for the end of the inputs to be resolved through it.
+	payloads map[string]Record
+	revisits []revisit
+}
+
+// revisit is a WARC revisit record: a capture whose payload is the same as
+// an earlier one's.
+type revisit struct {
+	url, ts, digest, refersTo string
+	status                    int
 }
 
 // Build writes a snapshot into outDir from inputs: WARC files (.warc,
@@ -84,7 +96,7 @@ func Build(ctx context.Context, outDir string, inputs []string, log io.Writer) e
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("snapshot build: %w", err)
 	}
-	b := &builder{dir: outDir, log: log, texts: map[string]Record{}, seen: map[string]int{}}
+	b := &builder{dir: outDir, log: log, texts: map[string]Record{}, seen: map[string]int{}, payloads: map[string]Record{}}
 	defer func() {
 		if b.pack != nil {
 			b.pack.Close()
@@ -107,6 +119,9 @@ func Build(ctx context.Context, outDir string, inputs []string, log io.Writer) e
 			return fmt.Errorf("snapshot build: %s: %w", in, err)
 		}
 	}
+	if err := b.addRevisits(); err != nil {
+		return fmt.Errorf("snapshot build: %w", err)
+	}
 	if err := b.addFinals(); err != nil {
 		return fmt.Errorf("snapshot build: %w", err)
 	}
@@ -121,10 +136,17 @@ func Build(ctx context.Context, outDir string, inputs []string, log io.Writer) e
 }
 
 func (b *builder) add(rawURL, ts string, status int, finalURL, mimeType, text, location string) error {
+	_, err := b.addRecord(rawURL, ts, status, finalURL, mimeType, text, location, nil)
+	return err
+}
+
+// addRecord adds a capture and returns its record; loc, when given, is
+// the location of a text already stored (a WARC revisit of it).
+func (b *builder) addRecord(rawURL, ts string, status int, finalURL, mimeType, text, location string, loc *Record) (Record, error) {
 	u, err := urlkey.Parse(rawURL)
 	if err != nil {
 		fmt.Fprintf(b.log, "skip %q: %v\n", rawURL, err)
-		return nil
+		return Record{}, nil
 	}
 	canon := u.String()
 	rec := Record{URL: canon, Status: status, MIME: mimeType}
@@ -134,10 +156,13 @@ func (b *builder) add(rawURL, ts string, status int, finalURL, mimeType, text, l
 		}
 	}
 	if text != "" {
-		loc, err := b.storeText(text)
+		l, err := b.storeText(text)
 		if err != nil {
-			return err
+			return Record{}, err
 		}
+		loc = &l
+	}
+	if loc != nil {
 		rec.Digest, rec.Pack, rec.Offset, rec.Length = loc.Digest, loc.Pack, loc.Offset, loc.Length
 	}
 	e := entry{key: urlkey.SURT(u), ts: ts, rec: rec, explicit: true}
@@ -149,11 +174,11 @@ func (b *builder) add(rawURL, ts string, status int, finalURL, mimeType, text, l
 	id := canon + " " + ts
 	if i, ok := b.seen[id]; ok {
 		b.entries[i] = e // a later duplicate capture replaces the earlier
-		return nil
+		return rec, nil
 	}
 	b.seen[id] = len(b.entries)
 	b.entries = append(b.entries, e)
-	return nil
+	return rec, nil
 }
 
 func (b *builder) storeText(text string) (Record, error) {
@@ -429,7 +454,7 @@ func (b *builder) readWARC(ctx context.Context, path string) error {
 }
 
 func (b *builder) addWARCRecord(rec gowarc.WarcRecord) error {
-	if rec.Type() != gowarc.Response && rec.Type() != gowarc.Resource {
+	if rec.Type() != gowarc.Response && rec.Type() != gowarc.Resource && rec.Type() != gowarc.Revisit {
 		return nil
 	}
 	target := rec.WarcHeader().Get(gowarc.WarcTargetURI)
@@ -437,6 +462,22 @@ func (b *builder) addWARCRecord(rec gowarc.WarcRecord) error {
 	ts := undatedTimestamp
 	if d, err := rec.Date(); err == nil {
 		ts = d.UTC().Format("20060102150405")
+	}
+	if rec.Type() == gowarc.Revisit {
+		rv := revisit{url: target, ts: ts, status: 200,
+			digest:   rec.WarcHeader().Get(gowarc.WarcPayloadDigest),
+			refersTo: strings.Trim(rec.WarcHeader().Get(gowarc.WarcRefersToTargetURI), "<>")}
+		if ph, ok := rec.Block().(gowarc.ProtocolHeaderBlock); ok {
+			// "HTTP/1.1 304 Not Modified": a 304 revisit means the page
+			// was unchanged, so it has the original's status and text.
+			if f := strings.Fields(string(ph.ProtocolHeaderBytes())); len(f) > 1 {
+				if n, err := strconv.Atoi(f[1]); err == nil && n != 304 {
+					rv.status = n
+				}
+			}
+		}
+		b.revisits = append(b.revisits, rv)
+		return nil
 	}
 	status, ctype, location, encoding := 200, "", "", ""
 	var payload io.Reader
@@ -495,5 +536,39 @@ func (b *builder) addWARCRecord(rec gowarc.WarcRecord) error {
 			text = strings.ToValidUTF8(string(raw), "\uFFFD")
 		}
 	}
-	return b.add(target, ts, status, "", mt, text, location)
+	r, err := b.addRecord(target, ts, status, "", mt, text, location, nil)
+	if d := rec.WarcHeader().Get(gowarc.WarcPayloadDigest); err == nil && d != "" && r.Length > 0 {
+		b.payloads[d] = r
+	}
+	return err
+}
+
+// addRevisits adds revisit captures with the text of the capture they
+// revisit, found by payload digest or by the referred URL; a revisit of
+// something the inputs lack is indexed without text.
+func (b *builder) addRevisits() error {
+	byURL := map[string]Record{}
+	for _, e := range b.entries {
+		if e.rec.Length > 0 {
+			byURL[e.rec.URL] = e.rec
+		}
+	}
+	for _, rv := range b.revisits {
+		var loc *Record
+		if r, ok := b.payloads[rv.digest]; ok && rv.digest != "" {
+			loc = &r
+		} else if c, err := urlkey.Canonical(rv.refersTo); err == nil {
+			if r, ok := byURL[c]; ok {
+				loc = &r
+			}
+		}
+		mt := ""
+		if loc != nil {
+			mt = loc.MIME
+		}
+		if _, err := b.addRecord(rv.url, rv.ts, rv.status, "", mt, "", "", loc); err != nil {
+			return err
+		}
+	}
+	return nil
 }

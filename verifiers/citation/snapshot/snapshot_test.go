@@ -48,9 +48,13 @@ func writeInputs(t *testing.T, dir string) []string {
 		warcRecord("response", "http://example.com/old-tower", "2024-01-01T00:00:01Z", resp, httpResponse("301 Moved Permanently", map[string]string{"Location": "/tower"}, "")) +
 		warcRecord("response", "https://example.com/missing", "2024-01-01T00:00:02Z", resp, httpResponse("404 Not Found", map[string]string{"Content-Type": "text/html"}, "<p>Not found</p>"))
 	var gz bytes.Buffer
+	revisitBlock := "HTTP/1.1 304 Not Modified\r\nDate: Thu, 01 Feb 2024 00:00:00 GMT\r\n\r\n"
+	revisitRec := strings.Replace(warcRecord("revisit", "https://example.org/notes-copy.txt", "2024-03-01T10:00:00Z", resp, revisitBlock),
+		"WARC-Date:", "WARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\nWARC-Payload-Digest: sha1:NOTESDIGEST\r\nWARC-Refers-To-Target-URI: https://example.org/notes.txt\r\nWARC-Date:", 1)
 	for _, rec := range []string{
 		warcRecord("response", "https://example.org/notes.txt", "2024-02-01T10:00:00Z", resp, httpResponse("200 OK", map[string]string{"Content-Type": "text/plain"}, "Plain notes about zymurgy.")),
 		warcRecord("resource", "https://example.org/resource", "2024-02-01T10:00:00Z", "text/html", "<p>A resource record.</p>"),
+		revisitRec,
 	} {
 		zw := gzip.NewWriter(&gz)
 		zw.Write([]byte(rec))
@@ -106,8 +110,12 @@ func lookup(t *testing.T, s *Snapshot, key, url string) (Record, string) {
 
 func TestBuildFromWARCAndJSONL(t *testing.T) {
 	s, _ := build(t)
-	if s.Len() != 9 {
-		t.Errorf("Len = %d, want 9 (tower, old-tower, missing, notes, resource, a, b, c, gone)", s.Len())
+	if s.Len() != 10 {
+		t.Errorf("Len = %d, want 10 (tower, old-tower, missing, notes, notes-copy, resource, a, b, c, gone)", s.Len())
+	}
+	r0, text := lookup(t, s, "org,example)/notes-copy.txt", "")
+	if r0.Status != 200 || text != "Plain notes about zymurgy." {
+		t.Errorf("revisit = %+v %q, want the revisited page's status and text", r0, text)
 	}
 	r, text := lookup(t, s, "com,example)/tower", "https://example.com/tower")
 	if r.Status != 200 || r.Timestamp != "20240101000000" || r.MIME != "text/html" {
