@@ -29,7 +29,10 @@ func (w *view) add(s shape) {
 }
 
 // mtView maps a pacs.008 to the MT103 shapes following the graded mapping
-// (see README for the decisions on rows graded G).
+// (see README for the decisions on rows graded G). It includes what an
+// MT103 must synthesise (33B copied under C2 or C15, a zero 71F under BEN),
+// marked synthetic: a pacs.008 response (mt_to_mx) that lacks them is not
+// charged for an unexpected field when the reference MT103 lacks them too.
 func mtView(msg *pacsMessage) []shape {
 	w := &view{}
 	t := &msg.Doc.Txs[0]
@@ -198,7 +201,7 @@ func mtView(msg *pacsMessage) []shape {
 		}
 		if code71A == "BEN" && len(charges) == 0 {
 			// C14 needs at least one 71F with BEN: a zero charge.
-			charges = append(charges, shape{tag: "71F", group: "71F#1", kind: kindAmount, ccy: ccy, amt: "0", display: ccy + "0,"})
+			charges = append(charges, shape{tag: "71F", group: "71F#1", kind: kindAmount, ccy: ccy, amt: "0", display: ccy + "0,", synthetic: true})
 		}
 	}
 	// 33B: InstdAmt; else a copy of the settlement amount when C2 or C15
@@ -207,7 +210,7 @@ func mtView(msg *pacsMessage) []shape {
 		v := normAmount(a.Value)
 		w.add(shape{tag: "33B", kind: kindAmount, ccy: strings.TrimSpace(a.Ccy), amt: v, display: strings.TrimSpace(a.Ccy) + mtAmount(v)})
 	} else if (len(sender) >= 6 && len(receiver) >= 6 && c2Countries[sender[4:6]] && c2Countries[receiver[4:6]]) || len(charges) > 0 {
-		w.add(shape{tag: "33B", kind: kindAmount, ccy: ccy, amt: amt, display: ccy + mtAmount(amt)})
+		w.add(shape{tag: "33B", kind: kindAmount, ccy: ccy, amt: amt, display: ccy + mtAmount(amt), synthetic: true})
 	}
 	if r := normAmount(t.XchgRate); r != "" {
 		w.add(shape{tag: "36", plain: r, display: mtAmount(r)})

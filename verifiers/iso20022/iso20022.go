@@ -341,7 +341,7 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 	if t.syntax {
 		return t.result(validity, d)
 	}
-	rows, earned, total := compareShapes(t.exp, got, bad, t.weights)
+	rows, earned, total := compareShapes(t.exp, got, bad, t.weights, t.direction == "mt_to_mx")
 	d.Fields = rows
 	fs := 1.0
 	if total > 0 {

@@ -37,6 +37,7 @@ type shape struct {
 	capacity       int  // canonical capacity used for truncation allowance
 	optional       bool // expected side: absence is correct too
 	extendOK       bool // expected side: text was cut with '+', a longer got text is fine
+	synthetic      bool // made up by the mapping rules, not read from the message
 }
 
 // groupOf maps a tag to its pairing key: parties pair whatever their
