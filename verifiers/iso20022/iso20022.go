@@ -82,7 +82,7 @@ func (*Verifier) Spec() verifiers.Spec {
 			"direction mx_to_mt (default): reference is the pacs.008 XML, response an MT103 (prose and code fences allowed); " +
 			"mt_to_mx: reference is an MT103, response a pacs.008. Score = weighted share of correct fields x network_factor^(network-rule violations) x format_factor^(format violations). " +
 			"check \"syntax\" scores only the MT103's validity. Details: fields (field, expected, got, ok, reason, weight) and violations (code, field, line, message).",
-		ReferenceSchema: json.RawMessage(`{"type":"string","description":"pacs.008.001.08 XML (bare Document or with AppHdr envelope) for mx_to_mt; MT103 text for mt_to_mx; unused with check=syntax"}`),
+		ReferenceSchema: json.RawMessage(`{"type":["string","null"],"description":"pacs.008.001.08 XML (bare Document or with AppHdr envelope) for mx_to_mt; MT103 text for mt_to_mx; unused with check=syntax"}`),
 		ParamsSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{` +
 			`"direction":{"enum":["mx_to_mt","mt_to_mx"],"default":"mx_to_mt"},` +
 			`"check":{"enum":["translation","syntax"],"default":"translation"},` +
