@@ -457,7 +457,13 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 		return result(0, d)
 	}
 	ex := Extract(in.Response)
-	d.Truncated = ex.Truncated
+	if ex.Truncated {
+		// Hundreds of citations is spraying, and the ones past the limit
+		// would escape the fabrication penalty: score 0.
+		d.Truncated = true
+		d.Reason = fmt.Sprintf("more than %d citations", MaxCitations)
+		return result(0, d)
+	}
 	if len(ex.Citations) == 0 {
 		d.Reason = "no citations found"
 		if len(t.required) > 0 {

@@ -3,9 +3,12 @@ package citation_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/referee/referee/verifiers"
+	"github.com/referee/referee/verifiers/citation"
 	"github.com/referee/referee/verifiers/verifiertest"
 )
 
@@ -57,5 +60,21 @@ func TestDeterministicDetails(t *testing.T) {
 		if string(again.Details) != string(first.Details) || again.Score != first.Score {
 			t.Fatalf("details differ:\n%s\n%s", first.Details, again.Details)
 		}
+	}
+}
+
+func TestTooManyCitationsScoreZero(t *testing.T) {
+	v := newVerifier(t)
+	task, err := v.Prepare(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := range citation.MaxCitations + 1 {
+		fmt.Fprintf(&b, "The Eiffel Tower is 330 metres tall (https://en.wikipedia.org/wiki/Eiffel_Tower?i=%d).\n", i)
+	}
+	res, err := task.Score(context.Background(), verifiers.Input{Response: b.String()})
+	if err != nil || res.Score != 0 || !strings.Contains(string(res.Details), `"truncated":true`) {
+		t.Errorf("score %v, err %v, details %.200s", res.Score, err, res.Details)
 	}
 }
