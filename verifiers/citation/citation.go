@@ -108,7 +108,7 @@ func New(cfg Config) (*Verifier, error) {
 	fc.UserAgent, fc.AllowPrivate, fc.Cache = cfg.UserAgent, cfg.AllowPrivate, cfg.Cache
 	v.fetcher = fetch.New(fc)
 	v.pages, _ = lru.New[string, *doc](cfg.PageCacheSize)
-	v.spec = spec(cfg.Mode)
+	v.spec = spec(cfg.Mode, v.SnapshotID())
 	return v, nil
 }
 

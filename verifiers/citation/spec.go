@@ -2,12 +2,26 @@ package citation
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/referee/referee/verifiers"
 )
 
-// Version changes whenever scoring changes.
+// Version is the scoring version; it changes whenever scoring changes.
+// The spec's version adds the server's default mode and the snapshot id
+// (see specVersion), because both change scores without changing a
+// request, and the version is part of every cache key.
 const Version = "1"
+
+// specVersion is Version+"+"+mode, then "."+the snapshot id's hex digits
+// when a snapshot is open: "1+snapshot.85c829cb4357f423".
+func specVersion(mode, snapshotID string) string {
+	v := Version + "+" + mode
+	if snapshotID != "" {
+		v += "." + strings.TrimPrefix(snapshotID, "sha256:")
+	}
+	return v
+}
 
 const referenceSchema = `{
   "type": ["object", "null"],
@@ -42,10 +56,10 @@ const paramsSchema = `{
   "additionalProperties": false
 }`
 
-func spec(mode string) verifiers.Spec {
+func spec(mode, snapshotID string) verifiers.Spec {
 	return verifiers.Spec{
 		Name:    "citation",
-		Version: Version,
+		Version: specVersion(mode, snapshotID),
 		Description: "Citations of a search agent's answer are reachable and support what the answer says. " +
 			"Citations are markdown links, footnotes, numbered markers with a sources list, and bare URLs; " +
 			"pages come from params.visited, then the local snapshot, then the live web when mode allows (server default mode: " + mode + "). " +
