@@ -18,6 +18,7 @@ import (
 	"github.com/referee/referee/verifiers"
 	"github.com/referee/referee/verifiers/citation"
 	"github.com/referee/referee/verifiers/exact"
+	"github.com/referee/referee/verifiers/iso20022"
 	"github.com/referee/referee/verifiers/netconfig"
 	"github.com/referee/referee/verifiers/regex"
 	"github.com/referee/referee/verifiers/stringmatch"
@@ -31,6 +32,7 @@ func newRegistry(cfg Config, logger *slog.Logger, shared *cache.Cache) (*verifie
 	reg.Register(regex.New())
 	reg.Register(exact.New())
 	reg.Register(netconfig.New())
+	reg.Register(iso20022.New())
 	cit, err := citation.New(citation.Config{SnapshotDir: cfg.Snapshot, Mode: cfg.CitationMode, AllowPrivate: cfg.CitationAllowPrivate, Cache: sharedCache(shared)})
 	if err != nil {
 		return nil, fmt.Errorf("citation: %w", err)
