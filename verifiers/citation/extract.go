@@ -105,6 +105,7 @@ func Extract(text string) Extraction {
 	// read as sentences.
 	inSources := false
 	var markers map[string]bool // numbers used as [n] markers, computed on demand
+	inFence := false            // inside a fenced code block
 	for off := 0; off < len(text); {
 		end := strings.IndexByte(text[off:], '\n')
 		if end < 0 {
@@ -119,6 +120,17 @@ func Extract(text string) Extraction {
 			first = trimmed[0]
 		}
 		// "[1] ..." or "- [1] ...": a bracket then a digit.
+		if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
+			inFence = !inFence
+		}
+		if inFence || strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
+			// Code is not prose: URLs in it are not citations.
+			for i := off; i < off+end; i++ {
+				body[i] = ' '
+			}
+			off += end + 1
+			continue
+		}
 		bracketed := false
 		if b := strings.IndexByte(trimmed, '['); b >= 0 && b <= 2 && b+1 < len(trimmed) && isDigitByte(trimmed[b+1]) {
 			bracketed = b == 0 || first == '-' || first == '*' || first == '+'
@@ -518,6 +530,13 @@ func findSpans(body string, foot, refs, nums map[string]*definition) []span {
 			if sp, ok := bracketSpan(body, i, foot, refs, nums); ok {
 				spans = append(spans, sp)
 				i = sp.end
+				continue
+			}
+		case c == '`':
+			// Inline code is not prose; skip to its closing backtick on
+			// the same line (scans never overlap).
+			if j := strings.IndexAny(body[i+1:], "`\n"); j >= 0 && body[i+1+j] == '`' {
+				i += j + 2
 				continue
 			}
 		case c == '<' && i+1 < len(body) && (body[i+1] == 'h' || body[i+1] == 'H'):

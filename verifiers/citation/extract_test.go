@@ -77,6 +77,8 @@ func TestExtractIsLinear(t *testing.T) {
 		"bare-urls":       strings.Repeat("https://a.org/x ", mb/16),
 		"numbered-lines":  strings.Repeat("1. https://a.org/x [1]\n", mb/23),
 		"footnote-refs":   strings.Repeat("[^x] ", mb/5),
+		"backticks":       strings.Repeat("`a ", mb/3),
+		"fences":          strings.Repeat("```\nhttps://a.org\n", mb/18),
 	}
 	v := newVerifier(t)
 	task, err := v.Prepare(nil, nil)
