@@ -43,6 +43,10 @@ type Input struct {
 type Result struct {
 	Score   float64
 	Details json.RawMessage
+	// Transient marks a result that depends on a passing condition outside
+	// the input (a live fetch that timed out or was rate limited): it is
+	// returned but never cached, so the next identical rollout asks again.
+	Transient bool
 }
 
 // Spec describes a verifier for clients, docs and validation. It is the single

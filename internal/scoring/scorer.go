@@ -601,7 +601,7 @@ func (s *Scorer) run(ctx context.Context, j *job) {
 		if err != nil {
 			return nil, false, err
 		}
-		return encodeResult(res), true, nil
+		return encodeResult(res), !res.Transient, nil
 	}
 	if !j.useCache {
 		j.res, j.err = s.compute(ctx, j)

@@ -58,6 +58,8 @@ func (t probeTask) Score(ctx context.Context, in verifiers.Input) (verifiers.Res
 		}
 	case "spin":
 		time.Sleep(300 * time.Millisecond) // ignores ctx
+	case "transient":
+		return verifiers.Result{Score: 0.5, Details: json.RawMessage(`{}`), Transient: true}, nil
 	}
 	score := 0.0
 	if in.Response == t.ref {
@@ -340,5 +342,22 @@ func TestCheckMatchesValidator(t *testing.T) {
 		if tagErr != nil && problem.From(tagErr).Errors[0].Field != problem.From(checkErr).Errors[0].Field {
 			t.Errorf("validator names %v, check names %v", problem.From(tagErr).Errors, problem.From(checkErr).Errors)
 		}
+	}
+}
+
+func TestTransientResultsAreNotCached(t *testing.T) {
+	t.Parallel()
+	s, p := newScorer(t)
+	req := func() *Request {
+		return &Request{Verifier: "probe", Reference: json.RawMessage(`"x"`), Response: str("transient")}
+	}
+	for i := 0; i < 2; i++ {
+		r, err := s.Score(context.Background(), req())
+		if err != nil || r.Reward != 0.5 || r.Cached {
+			t.Fatalf("call %d: %+v %v, want a fresh 0.5", i, r, err)
+		}
+	}
+	if p.scores.Load() != 2 {
+		t.Errorf("Score ran %d times, want 2", p.scores.Load())
 	}
 }

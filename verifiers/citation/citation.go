@@ -505,6 +505,7 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 	perSentence := make([]int, nSent)
 	claims := make([]*claim, nSent) // by sentence: every citation of a sentence shares its claim
 	var ok, broken, claimed, supported, dups, over int
+	transient := false
 	distinct := map[string]bool{}
 	forbidden := map[string]bool{}
 	for i, c := range ex.Citations {
@@ -529,6 +530,11 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 			cr.Status, cr.Source, cr.Reason = r.status, r.source, r.reason
 			if r.live {
 				d.Live = true
+				if r.status == fetch.Unknown {
+					// A 429, 5xx or timeout this time; the next identical
+					// rollout should ask again rather than get this cached.
+					transient = true
+				}
 			}
 			for _, m := range t.forbidden {
 				if m.match(urls[i].u, urls[i].canon) {
@@ -617,7 +623,9 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 		score = 0
 		d.Reason = "cites a forbidden source"
 	}
-	return result(score, d)
+	res, err := result(score, d)
+	res.Transient = transient
+	return res, err
 }
 
 // duplicates marks citations that repeat a URL: the same canonical URL
