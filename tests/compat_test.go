@@ -1,8 +1,11 @@
 package tests
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // compatFloats decodes a JSON array of numbers from a decoded body.
@@ -275,5 +280,131 @@ func TestCompatRemoteVerifier(t *testing.T) {
 	}
 	if resp := r.Do(t, http.MethodGet, "/readyz", nil); !strings.Contains(string(resp.Body), "verifier:py_equal") {
 		t.Errorf("/readyz does not report the remote verifier: %s", resp.Body)
+	}
+}
+
+// TestCompatSizing measures the figures of the sizing notes in
+// docs/ecosystem.md: rollouts per second on one core (GOMAXPROCS=1,
+// exact_answer and string_match, all cache misses) and the memory one
+// million cached results take. It runs only with REFEREE_SIZING=1: it takes
+// about a minute and its figures depend on the machine.
+func TestCompatSizing(t *testing.T) {
+	if os.Getenv("REFEREE_SIZING") == "" {
+		t.Skip("sizing figures are measured only with REFEREE_SIZING=1")
+	}
+	batch := func(verifier string, round, n int) []byte {
+		items := make([]map[string]string, n)
+		for i := range items {
+			items[i] = map[string]string{"reference": "42", "response": fmt.Sprintf("after some work the answer is \\boxed{%d} (%d)", i, round)}
+		}
+		b, _ := json.Marshal(map[string]any{"defaults": map[string]any{"verifier": verifier}, "items": items})
+		return b
+	}
+	t.Run("rollouts per second per core", func(t *testing.T) {
+		r := StartReferee(t, map[string]string{"GOMAXPROCS": "1", "REFEREE_CONCURRENCY": "1"})
+		for _, v := range []string{"string_match", "exact_answer"} {
+			const calls, n = 20, 1024
+			var elapsed time.Duration
+			for i := 0; i < calls; i++ {
+				body := batch(v, i, n)
+				start := time.Now()
+				if resp := r.Post(t, "/v1/score/batch", body); resp.Status != 200 {
+					t.Fatalf("%d %s", resp.Status, resp.Body)
+				}
+				elapsed += time.Since(start)
+			}
+			t.Logf("%s: %.0f rollouts/s on one core (batches of %d distinct rollouts, HTTP included)", v, calls*n/elapsed.Seconds(), n)
+		}
+	})
+	t.Run("memory per million cached results", func(t *testing.T) {
+		r := StartReferee(t, map[string]string{"REFEREE_CACHE_ENTRIES": "1100000"})
+		heap := func() float64 {
+			r.Do(t, "GET", "/healthz", nil)
+			return r.Metric(t, "go_memstats_heap_inuse_bytes")
+		}
+		rss := func() float64 { return r.Metric(t, "process_resident_memory_bytes") }
+		h0, r0 := heap(), rss()
+		const total, n = 1_000_000, 4000
+		for i := 0; i < total/n; i++ {
+			if resp := r.Post(t, "/v1/score/batch", batch("string_match", i, n)); resp.Status != 200 {
+				t.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+		}
+		time.Sleep(time.Second)
+		h1, r1 := heap(), rss()
+		t.Logf("1,000,000 cached string_match results: heap in use +%.0f MiB, resident +%.0f MiB (%.0f bytes per entry in the heap)",
+			(h1-h0)/(1<<20), (r1-r0)/(1<<20), (h1-h0)/total)
+	})
+}
+
+// TestCompatDeployManifests checks deploy/kubernetes: every file parses,
+// the probes point at /readyz and /healthz, and referee starts with the
+// ConfigMap's environment and config file.
+func TestCompatDeployManifests(t *testing.T) {
+	root := "../deploy/kubernetes"
+	kinds := map[string]int{}
+	var env map[string]string
+	var configFile string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		for {
+			var doc map[string]any
+			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			kind, _ := doc["kind"].(string)
+			kinds[kind]++
+			meta, _ := doc["metadata"].(map[string]any)
+			name, _ := meta["name"].(string)
+			if kind == "ConfigMap" && name == "referee-env" {
+				env = map[string]string{}
+				for k, v := range doc["data"].(map[string]any) {
+					env[k] = fmt.Sprint(v)
+				}
+			}
+			if kind == "ConfigMap" && name == "referee-config" {
+				configFile = doc["data"].(map[string]any)["referee.yaml"].(string)
+			}
+			if kind == "Deployment" && name == "referee" {
+				c := doc["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+				probe := func(k string) string {
+					return fmt.Sprint(c[k].(map[string]any)["httpGet"].(map[string]any)["path"])
+				}
+				if probe("readinessProbe") != "/readyz" || probe("livenessProbe") != "/healthz" {
+					t.Errorf("probes: readiness %s, liveness %s", probe("readinessProbe"), probe("livenessProbe"))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "StatefulSet", "Kustomization", "Job", "PodDisruptionBudget"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s in deploy/kubernetes", k)
+		}
+	}
+	if env == nil || configFile == "" {
+		t.Fatal("the referee ConfigMaps are missing")
+	}
+	cfg := compatWriteFile(t, "referee.yaml", configFile)
+	delete(env, "REFEREE_ADDR")
+	env["REFEREE_RUBRICS"], env["REFEREE_REMOTE_VERIFIERS"] = cfg, cfg
+	r := StartReferee(t, env)
+	if resp := r.Do(t, http.MethodGet, "/readyz", nil); resp.Status != 200 {
+		t.Errorf("/readyz with the deployment's configuration: %d %s", resp.Status, resp.Body)
+	}
+	if resp := r.Do(t, http.MethodGet, "/v1/rubrics", nil); !strings.Contains(string(resp.Body), "math_with_format") {
+		t.Errorf("the ConfigMap's rubric is not loaded: %s", resp.Body)
 	}
 }
