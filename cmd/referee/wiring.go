@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/referee/referee/cache"
 	"github.com/referee/referee/internal/metrics"
 	"github.com/referee/referee/internal/scoring"
@@ -54,7 +56,9 @@ func sharedCache(c *cache.Cache) citation.Cache {
 
 type fetchCache struct{ c *cache.Cache }
 
-func (f fetchCache) key(k string) cache.Key { return cache.Derive("referee/citation-fetch/v1", []byte(k)) }
+func (f fetchCache) key(k string) cache.Key {
+	return cache.Derive("referee/citation-fetch/v1", []byte(k))
+}
 
 func (f fetchCache) Get(ctx context.Context, key string) ([]byte, bool) {
 	vals, _ := f.c.Get(ctx, []cache.Key{f.key(key)})
@@ -86,12 +90,15 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 	a := &app{metrics: metrics.New(), validator: validation.New()}
 	cc := cache.Config{Entries: cfg.CacheEntries, TTL: cfg.CacheTTL, Stats: a.metrics}
 	if cfg.RedisURL != "" {
+		// go-redis logs through a process-wide logger; route it through slog,
+		// rate-limited, or it prints a dial error every second while Redis is down.
+		redis.SetLogger(cache.GoRedisLogger(logger.With("component", "go-redis"), 10*time.Second))
 		r, err := cache.NewRedis(cache.RedisConfig{
 			URL:        cfg.RedisURL,
 			Prefix:     cfg.CachePrefix,
 			TTL:        cfg.CacheTTL,
 			Registerer: a.metrics.Registry,
-			Logger:     logger,
+			Logger:     logger.With("component", "redis"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("redis tier: %w", err)

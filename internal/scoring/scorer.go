@@ -539,7 +539,9 @@ func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
 		for n, i := range lookup {
 			keys[n] = b.jobs[i].key
 		}
-		vals, tiers := s.cache.Get(ctx, keys)
+		// Lookup also takes the cross-replica leases of every miss in the
+		// same round trip, so unseen items do not each pay for their own.
+		vals, tiers := s.cache.Lookup(ctx, keys)
 		for n, i := range lookup {
 			if vals[n] == nil {
 				continue
