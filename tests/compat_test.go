@@ -10,12 +10,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/referee/referee/cache/redistest"
 )
 
 // compatFloats decodes a JSON array of numbers from a decoded body.
@@ -334,6 +337,34 @@ func TestCompatSizing(t *testing.T) {
 		h1, r1 := heap(), rss()
 		t.Logf("1,000,000 cached string_match results: heap in use +%.0f MiB, resident +%.0f MiB (%.0f bytes per entry in the heap)",
 			(h1-h0)/(1<<20), (r1-r0)/(1<<20), (h1-h0)/total)
+	})
+	t.Run("Redis memory per million results", func(t *testing.T) {
+		srv := redistest.Start(t)
+		r := StartReferee(t, map[string]string{"REFEREE_REDIS_URL": srv.URL()})
+		used := func() float64 {
+			info, err := redistest.Do(srv.Addr, "INFO", "memory")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(info, "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+					f, _ := strconv.ParseFloat(v, 64)
+					return f
+				}
+			}
+			t.Fatalf("no used_memory in INFO memory")
+			return 0
+		}
+		m0 := used()
+		const total, n = 200_000, 4000
+		for i := 0; i < total/n; i++ {
+			if resp := r.Post(t, "/v1/score/batch", batch("string_match", i, n)); resp.Status != 200 {
+				t.Fatalf("%d %s", resp.Status, resp.Body)
+			}
+		}
+		waitDBSize(t, srv.Addr, total)
+		m1 := used()
+		t.Logf("%d string_match results in Redis: %.0f bytes per entry, %.0f MiB per million", total, (m1-m0)/total, (m1-m0)/total*1e6/(1<<20))
 	})
 }
 
