@@ -39,7 +39,8 @@ type Config struct {
 	Auth echo.MiddlewareFunc
 	// MaxBody bounds a request body in bytes (default 8 MiB).
 	MaxBody int64
-	// MaxBatch bounds the queries of one OpenRLHF call (default 4096).
+	// MaxBatch is the chunk size in which an OpenRLHF call is scored
+	// (default 4096); a call may hold any number of queries within MaxBody.
 	MaxBatch int
 	// OpenRLHF holds the default scoring of /compat/openrlhf; Routes adds
 	// further paths, each with its own defaults (for example one path per

@@ -56,10 +56,6 @@ func (h *openRLHFHandler) serve(c echo.Context) error {
 	if req.Labels != nil && len(req.Labels) != n {
 		return problem.Field("labels", "has %d entries but query has %d; they must be the same length (or send null labels)", len(req.Labels), n)
 	}
-	if n > h.cfg.MaxBatch {
-		return problem.New(http.StatusRequestEntityTooLarge, "batch-too-large", "Batch too large",
-			fmt.Sprintf("%d queries, over the limit of %d (REFEREE_MAX_BATCH); split the batch", n, h.cfg.MaxBatch))
-	}
 
 	defaults := &scoring.Request{Verifier: route.Verifier, Params: route.Params}
 	if route.Rubric != "" {
@@ -87,9 +83,17 @@ func (h *openRLHFHandler) serve(c echo.Context) error {
 			items[i].Reference = ref
 		}
 	}
-	results, _, err := h.cfg.Scorer.ScoreBatch(c.Request().Context(), defaults, items)
-	if err != nil {
-		return err
+	// OpenRLHF sends a whole rollout batch and cannot split it, so any size
+	// (within REFEREE_MAX_BODY) is scored, in chunks of REFEREE_MAX_BATCH.
+	// A duplicate in a later chunk is found in the cache.
+	results := make([]scoring.Result, 0, n)
+	for start := 0; start < n; start += h.cfg.MaxBatch {
+		end := min(start+h.cfg.MaxBatch, n)
+		part, _, err := h.cfg.Scorer.ScoreBatch(c.Request().Context(), defaults, items[start:end])
+		if err != nil {
+			return err
+		}
+		results = append(results, part...)
 	}
 	if err := requestErrors(results, req.Labels == nil); err != nil {
 		return err

@@ -142,7 +142,6 @@ func TestOpenRLHFErrors(t *testing.T) {
 		{"bad labels mode", "/compat/openrlhf?labels=yaml", `{"query":["a"]}`, "", 400, "labels", "raw or json"},
 		{"bad params", "/compat/openrlhf?params={", `{"query":["a"]}`, "", 400, "params", "JSON"},
 		{"invalid params", "/compat/openrlhf?params=%7B%22mode%22:%22x%22%7D", `{"query":["a"],"labels":["a"]}`, "", 422, "labels[0]", "mode"},
-		{"batch too large", "/compat/openrlhf", `{"query":["a","b","c","d","e"]}`, "", 413, "", "REFEREE_MAX_BATCH"},
 		{"not JSON", "/compat/openrlhf", `query=a`, "text/plain", 415, "", "application/json"},
 	}
 	for _, tt := range tests {
@@ -165,6 +164,25 @@ func TestOpenRLHFErrors(t *testing.T) {
 				t.Errorf("problem status %v, want %d", r.body["status"], tt.status)
 			}
 		})
+	}
+}
+
+func TestOpenRLHFLargerThanMaxBatch(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, func(c *compat.Config) {
+		c.OpenRLHF.Verifier = "string_match"
+		c.MaxBatch = 2
+	})
+	r := v.post(t, "/compat/openrlhf", `{"query":["a","b","a","c","a"],"labels":["a","a","a","a","a"]}`)
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	if got := floats(t, r.body["rewards"]); !equalFloats(got, []float64{1, 0, 1, 0, 1}) {
+		t.Errorf("rewards %v", got)
+	}
+	// The duplicates in later chunks come from the cache.
+	if got := floats(t, r.body["extra_logs"].(map[string]any)["referee_cached"]); !equalFloats(got, []float64{0, 0, 1, 0, 1}) {
+		t.Errorf("referee_cached %v, want [0 0 1 0 1]", got)
 	}
 }
 
