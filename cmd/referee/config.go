@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,13 @@ type Config struct {
 	Snapshot             string
 	CitationMode         string
 	CitationAllowPrivate bool
+
+	OpenRLHFVerifier string
+	OpenRLHFRubric   string
+	OpenRLHFParams   string
+	OpenRLHFLabels   string
+	OpenRLHFPaths    []string
+	RemoteVerifiers  string
 }
 
 // setting is one configuration field: its flag, environment variable,
@@ -88,6 +96,24 @@ func settings() []setting {
 				c.CitationMode = v
 				return oneOf(v, "snapshot", "live", "snapshot_then_live")
 			}, func(c *Config) string { return c.CitationMode }},
+		{"openrlhf-verifier", "REFEREE_OPENRLHF_VERIFIER", "", "verifier scoring POST /compat/openrlhf (a call may pass ?verifier= or ?rubric=)", false,
+			func(c *Config, v string) error { c.OpenRLHFVerifier = v; return nil }, func(c *Config) string { return c.OpenRLHFVerifier }},
+		{"openrlhf-rubric", "REFEREE_OPENRLHF_RUBRIC", "", "named rubric scoring POST /compat/openrlhf (instead of a verifier)", false,
+			func(c *Config, v string) error { c.OpenRLHFRubric = v; return nil }, func(c *Config) string { return c.OpenRLHFRubric }},
+		{"openrlhf-params", "REFEREE_OPENRLHF_PARAMS", "", "JSON params of the OpenRLHF verifier", false,
+			func(c *Config, v string) error {
+				if v != "" && !json.Valid([]byte(v)) {
+					return errors.New("not valid JSON")
+				}
+				c.OpenRLHFParams = v
+				return nil
+			}, func(c *Config) string { return c.OpenRLHFParams }},
+		{"openrlhf-labels", "REFEREE_OPENRLHF_LABELS", "raw", "how OpenRLHF labels become references: raw (the label as sent) or json (string labels hold JSON)", false,
+			func(c *Config, v string) error { c.OpenRLHFLabels = v; return oneOf(v, "raw", "json") }, func(c *Config) string { return c.OpenRLHFLabels }},
+		{"openrlhf-paths", "REFEREE_OPENRLHF_PATHS", "", "comma-separated extra paths served like /compat/openrlhf", false,
+			func(c *Config, v string) error { c.OpenRLHFPaths = splitList(v); return nil }, func(c *Config) string { return strings.Join(c.OpenRLHFPaths, ",") }},
+		{"remote-verifiers", "REFEREE_REMOTE_VERIFIERS", "", "YAML file with a remote_verifiers: section (may be the rubrics file)", false,
+			func(c *Config, v string) error { c.RemoteVerifiers = v; return nil }, func(c *Config) string { return c.RemoteVerifiers }},
 		{"citation-allow-private", "REFEREE_CITATION_ALLOW_PRIVATE", "0", "TESTS ONLY: let live citation fetches reach loopback and private addresses", false,
 			func(c *Config, v string) (err error) { c.CitationAllowPrivate, err = parseBool(v); return err }, func(c *Config) string { return strconv.FormatBool(c.CitationAllowPrivate) }},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/referee/referee/internal/compat"
 	"github.com/referee/referee/internal/server"
 	"github.com/referee/referee/openapi"
+	"github.com/referee/referee/rubric"
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -49,6 +52,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		Validator:    a.validator,
 		Version:      version,
 	})
+	// The compatibility endpoints (OpenRLHF, OpenAI graders) share the API's
+	// keys and limits and call the same scorer.
+	openRLHF := compat.OpenRLHF{Verifier: cfg.OpenRLHFVerifier, Rubric: cfg.OpenRLHFRubric, Labels: cfg.OpenRLHFLabels}
+	if cfg.OpenRLHFParams != "" {
+		openRLHF.Params = json.RawMessage(cfg.OpenRLHFParams)
+	}
+	var routes []compat.OpenRLHF
+	for _, p := range cfg.OpenRLHFPaths {
+		r := openRLHF
+		r.Path = p
+		routes = append(routes, r)
+	}
+	if err := compat.Register(e, compat.Config{
+		Scorer:   a.scorer,
+		Lookup:   a.registry.Lookup,
+		Compiler: rubric.NewCompiler(256),
+		Auth:     server.RequireKey(cfg.APIKeys),
+		MaxBody:  cfg.MaxBody,
+		MaxBatch: cfg.MaxBatch,
+		OpenRLHF: openRLHF,
+		Routes:   routes,
+	}); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ func listVerifiers(args []string, getenv func(string) string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	reg, err := newRegistry(cfg, slog.New(slog.NewTextHandler(stderr, nil)), nil)
+	reg, err := newRegistry(cfg, slog.New(slog.NewTextHandler(stderr, nil)), nil, nil)
 	if err != nil {
 		return err
 	}

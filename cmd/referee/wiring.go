@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/referee/referee/cache"
+	"github.com/referee/referee/internal/compat"
 	"github.com/referee/referee/internal/metrics"
 	"github.com/referee/referee/internal/scoring"
 	"github.com/referee/referee/internal/server"
@@ -23,12 +26,14 @@ import (
 	"github.com/referee/referee/verifiers/iso20022"
 	"github.com/referee/referee/verifiers/netconfig"
 	"github.com/referee/referee/verifiers/regex"
+	"github.com/referee/referee/verifiers/remote"
 	"github.com/referee/referee/verifiers/stringmatch"
 )
 
 // newRegistry wires every verifier: one line each. shared is the result
-// cache, for verifiers that keep outcomes of their own (nil: in-process only).
-func newRegistry(cfg Config, logger *slog.Logger, shared *cache.Cache) (*verifiers.Registry, error) {
+// cache, for verifiers that keep outcomes of their own (nil: in-process only);
+// promReg receives the remote verifiers' metrics (nil: none).
+func newRegistry(cfg Config, logger *slog.Logger, shared *cache.Cache, promReg prometheus.Registerer) (*verifiers.Registry, error) {
 	reg := verifiers.NewRegistry()
 	reg.Register(stringmatch.New())
 	reg.Register(regex.New())
@@ -40,6 +45,18 @@ func newRegistry(cfg Config, logger *slog.Logger, shared *cache.Cache) (*verifie
 		return nil, fmt.Errorf("citation: %w", err)
 	}
 	reg.Register(cit)
+	for _, v := range compat.Verifiers() {
+		reg.Register(v)
+	}
+	if cfg.RemoteVerifiers != "" {
+		rvs, err := remote.LoadFile(cfg.RemoteVerifiers, os.Getenv, promReg)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range rvs {
+			reg.Register(v)
+		}
+	}
 	return reg, nil
 }
 
@@ -108,7 +125,7 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 		a.dependencies = append(a.dependencies, server.Dependency{Name: "redis", Status: func(context.Context) (string, string) { return r.Status() }})
 	}
 	c := cache.New(cc)
-	reg, err := newRegistry(cfg, logger, c)
+	reg, err := newRegistry(cfg, logger, c, a.metrics.Registry)
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -48,3 +48,33 @@ func BenchmarkScoreMiss(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatch256Hits is a batch of 256 items that are all memory hits.
+func BenchmarkBatch256Hits(b *testing.B) {
+	h := newHandler(&testing.T{})
+	var sb strings.Builder
+	sb.WriteString(`{"defaults":{"verifier":"string_match","reference":"the reference"},"items":[`)
+	for j := 0; j < 256; j++ {
+		if j > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"id":"%d","response":"response number %d"}`, j, j)
+	}
+	sb.WriteString("]}")
+	body := sb.String()
+	do := func() {
+		req := httptest.NewRequest("POST", "/v1/score/batch", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body)
+		}
+	}
+	do()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		do()
+	}
+}

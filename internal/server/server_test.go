@@ -36,7 +36,7 @@ func newHandler(t *testing.T, deps ...server.Dependency) http.Handler {
 	sc, err := scoring.New(scoring.Config{
 		Registry: reg,
 		Engine:   verifiers.NewEngine(verifiers.EngineConfig{Concurrency: 2, Timeout: time.Second, Logger: quiet, Observe: m.ObserveTask}),
-		Cache:    cache.New(cache.Config{Entries: 100, TTL: time.Minute, Stats: m}),
+		Cache:    cache.New(cache.Config{Entries: 100000, TTL: time.Minute, Stats: m}),
 		Rubrics: []rubric.Definition{{Name: "fmt", Components: map[string]rubric.Component{
 			"f": {Verifier: "regex", Params: json.RawMessage(`{"pattern":"^<a>"}`)}}, Score: "f"}},
 		Logger: quiet,
@@ -48,7 +48,7 @@ func newHandler(t *testing.T, deps ...server.Dependency) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return server.New(server.Config{Scorer: sc, Registry: reg, Metrics: m, Logger: quiet, MaxBody: 1 << 20, MaxBatch: 100,
+	return server.New(server.Config{Scorer: sc, Registry: reg, Metrics: m, Logger: quiet, MaxBody: 1 << 20, MaxBatch: 300,
 		OpenAPI: openapi.Spec, Docs: docs, Dependencies: deps, Version: "test"})
 }
 
@@ -86,7 +86,7 @@ func TestResponsesMatchSpec(t *testing.T) {
 		{"POST", "/v1/score", `{"rubric":{"components":{"x":{"verifier":"regex","params":{"pattern":"a"}}},"score":"x +"},"response":"a"}`, 422},
 		{"POST", "/v1/score/batch", `{"defaults":{"verifier":"string_match","reference":"a"},"items":[{"response":"a"},{"response":"b"},{"response":"a"},{"verifier":"nope","response":"x"}]}`, 200},
 		{"POST", "/score/batch", `{"items":[{"verifier":"regex","params":{"pattern":"("},"response":"a"}]}`, 200},
-		{"POST", "/v1/score/batch", `{"items":[` + strings.Repeat(`{"response":"a"},`, 100) + `{"response":"a"}]}`, 413},
+		{"POST", "/v1/score/batch", `{"items":[` + strings.Repeat(`{"response":"a"},`, 300) + `{"response":"a"}]}`, 413},
 		{"GET", "/v1/verifiers", ``, 200},
 		{"GET", "/v1/rubrics", ``, 200},
 		{"GET", "/healthz", ``, 200},
