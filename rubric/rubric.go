@@ -225,14 +225,29 @@ func (e *positionError) Error() string { return e.msg }
 // names and functions. Map-typed environments are not fully checked by
 // expr, and operators such as ranges can allocate without bound.
 func checkNodes(root ast.Node, env map[string]any) error {
-	v := &nodeChecker{env: env}
+	callees := calleeCollector{}
+	ast.Walk(&root, callees)
+	v := &nodeChecker{env: env, callees: callees}
 	ast.Walk(&root, v)
 	return v.err
 }
 
+// calleeCollector records the identifiers that are called, the only place
+// a function name may appear.
+type calleeCollector map[*ast.IdentifierNode]bool
+
+func (c calleeCollector) Visit(node *ast.Node) {
+	if call, ok := (*node).(*ast.CallNode); ok {
+		if id, ok := call.Callee.(*ast.IdentifierNode); ok {
+			c[id] = true
+		}
+	}
+}
+
 type nodeChecker struct {
-	env map[string]any
-	err error
+	env     map[string]any
+	callees calleeCollector
+	err     error
 }
 
 var allowedOps = map[string]bool{
@@ -251,7 +266,9 @@ func (v *nodeChecker) Visit(node *ast.Node) {
 	}
 	switch x := n.(type) {
 	case *ast.IdentifierNode:
-		if _, ok := v.env[x.Value]; !ok && !isFunction(x.Value) {
+		// A function name alone (score: "max") is not a value; calls are
+		// CallNode/BuiltinNode and never visit their callee here as a value.
+		if _, ok := v.env[x.Value]; !ok && !(v.callees[x] && isFunction(x.Value)) {
 			fail("unknown name %q: use a component name, %s or %s", x.Value, VarResponseLength, VarResponseWords)
 		}
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.ConditionalNode, *ast.CallNode:

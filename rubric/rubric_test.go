@@ -81,6 +81,7 @@ func TestCompileErrors(t *testing.T) {
 		{"disabled builtin", def("len(\"abc\")"), "rubric.score", "len", 0, 0},
 		{"range operator", def("correct + len(1..100000000)"), "rubric.score", "", 0, 0},
 		{"string ops", def(`"a" + "b"`), "rubric.score", "", 0, 0},
+		{"bare function name", def("max"), "rubric.score", "max", 0, 0},
 		{"empty score", def(""), "rubric.score", "required", 0, 0},
 		{"too many nodes", def(strings.Repeat("correct+", 300) + "correct"), "rubric.score", "", 0, 0},
 		{"unknown verifier", Definition{Components: map[string]Component{"a": {Verifier: "nope"}}, Score: "a"}, "rubric.components.a.verifier", "nope", 0, 0},

@@ -107,6 +107,15 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 		*c = call{done: c.done}
 		callPool.Put(c)
 	case <-ctx.Done():
+		select {
+		case <-c.done: // finished at the deadline: keep the result
+			res, err = c.res, c.err
+			*c = call{done: c.done}
+			callPool.Put(c)
+			e.observe(verifier, start, err)
+			return res, err
+		default:
+		}
 		// The task overran. Its runner still owns c and will finish it in
 		// the background (well-behaved tasks stop at ctx.Done()); c is not
 		// reused.

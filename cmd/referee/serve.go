@@ -98,7 +98,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// The grace period ran out: close what is left and still exit 0,
+		// since a deliberate stop is not a failure; the log says who was cut.
+		logger.Warn("grace period over; closing remaining connections", "err", err)
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

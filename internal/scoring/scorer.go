@@ -666,7 +666,15 @@ func (s *Scorer) safePrepare(j *job) (p preparedTask) {
 		}
 	}()
 	task, err := j.info.v.Prepare(j.ref, j.params)
-	if err == nil && task == nil {
+	if err != nil {
+		if _, ok := verifiers.AsInvalid(err); !ok {
+			// Prepare fails only on the task author's input (DESIGN.md): an
+			// error that is not an InvalidError is still a 422, never a 500.
+			err = &verifiers.InvalidError{Errors: []verifiers.FieldError{{Field: "reference", Message: err.Error()}}}
+		}
+		return preparedTask{err: err}
+	}
+	if task == nil {
 		err = &verifiers.TaskError{Kind: "error", Err: fmt.Errorf("verifier %s prepared a nil task", j.info.id)}
 	}
 	return preparedTask{task: task, err: err}

@@ -37,6 +37,9 @@ func (p *probe) Prepare(ref, _ json.RawMessage) (verifiers.Task, error) {
 	if err := json.Unmarshal(ref, &s); err != nil {
 		return nil, verifiers.Invalidf("reference", "want a string")
 	}
+	if s == "plain-error" {
+		return nil, errors.New("a verifier bug returned a plain error")
+	}
 	return probeTask{p, s}, nil
 }
 
@@ -152,6 +155,7 @@ func TestScoreRequestErrors(t *testing.T) {
 		{"unknown verifier", Request{Verifier: "nope", Response: str("x")}, 400, "verifier"},
 		{"unknown rubric", Request{Rubric: json.RawMessage(`"nope"`), Response: str("x")}, 400, "rubric"},
 		{"invalid reference", Request{Verifier: "probe", Reference: json.RawMessage(`5`), Response: str("x")}, 422, "reference"},
+		{"plain Prepare error is still 422", Request{Verifier: "probe", Reference: json.RawMessage(`"plain-error"`), Response: str("x")}, 422, "reference"},
 		{"invalid params", Request{Verifier: "string_match", Reference: json.RawMessage(`"x"`), Params: json.RawMessage(`{"mode":"?"}`), Response: str("x")}, 422, "params.mode"},
 		{"bad expression", Request{Rubric: json.RawMessage(`{"components":{"a":{"verifier":"regex","params":{"pattern":"x"}}},"score":"a +"}`), Response: str("x")}, 422, "rubric.score"},
 	}
