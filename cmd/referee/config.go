@@ -28,6 +28,7 @@ type Config struct {
 	CacheTTL        time.Duration
 	PreparedEntries int
 	ShutdownGrace   time.Duration
+	MemoryLimit     int64
 	LogLevel        string
 	LogFormat       string
 
@@ -81,6 +82,15 @@ func settings() []setting {
 			func(c *Config, v string) (err error) { c.PreparedEntries, err = positiveInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.PreparedEntries) }},
 		{"shutdown-grace", "REFEREE_SHUTDOWN_GRACE", "15s", "time in-flight requests get to finish on SIGTERM", false,
 			func(c *Config, v string) (err error) { c.ShutdownGrace, err = positiveDuration(v); return err }, func(c *Config) string { return c.ShutdownGrace.String() }},
+		{"memory-limit", "REFEREE_MEMORY_LIMIT", "0", "soft Go memory limit in bytes (KiB/MiB/GiB); 0: 64MiB + 400 bytes per cache entry", false,
+			func(c *Config, v string) (err error) {
+				if strings.TrimSpace(v) == "0" {
+					c.MemoryLimit = 0
+					return nil
+				}
+				c.MemoryLimit, err = parseSize(v)
+				return err
+			}, func(c *Config) string { return strconv.FormatInt(c.MemoryLimit, 10) }},
 		{"log-level", "REFEREE_LOG_LEVEL", "info", "debug, info, warn or error", false,
 			func(c *Config, v string) error { c.LogLevel = v; return oneOf(v, "debug", "info", "warn", "error") }, func(c *Config) string { return c.LogLevel }},
 		{"log-format", "REFEREE_LOG_FORMAT", "text", "text or json", false,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/referee/referee/internal/compat"
@@ -29,6 +30,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if cfg.CitationAllowPrivate {
 		logger.Warn("!!! REFEREE_CITATION_ALLOW_PRIVATE is on: live citation fetches may reach loopback and private addresses. This is for tests only; never run it in production. !!!")
 	}
+	// A soft memory limit makes the GC work harder near it instead of
+	// letting the heap double past the live cache: the default keeps a full
+	// cache of default size under 200 MB resident.
+	limit := cfg.MemoryLimit
+	if limit == 0 {
+		limit = 64<<20 + 400*int64(cfg.CacheEntries)
+	}
+	debug.SetMemoryLimit(limit)
 	a, err := newApp(cfg, logger)
 	if err != nil {
 		return err
