@@ -271,8 +271,7 @@ func (r *Redis) hold(key Key, token string) func([]byte) {
 		timer   *time.Timer
 	)
 	every := r.leaseTTL / 3
-	var renew func()
-	renew = func() {
+	renew := func() {
 		mu.Lock()
 		if stopped {
 			mu.Unlock()

@@ -824,7 +824,7 @@ type goRedisLogger struct{ limit *limitedLog }
 
 // Printf implements go-redis's Logging interface.
 func (g *goRedisLogger) Printf(_ context.Context, format string, v ...any) {
-	g.limit.record("client", errors.New(fmt.Sprintf(format, v...)))
+	g.limit.record("client", fmt.Errorf(format, v...))
 }
 
 // redisOp names a kind of Redis call in metrics and logs.

@@ -14,7 +14,7 @@ import (
 // for the citation verifier from WARC (.warc, .warc.gz) and JSONL files.
 func snapshotCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "build" {
-		return errors.New("usage: referee snapshot build -o DIR INPUT...")
+		return errors.New("usage: referee snapshot build -o DIR INPUT")
 	}
 	fs := flag.NewFlagSet("referee snapshot build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -23,7 +23,7 @@ func snapshotCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if *out == "" || fs.NArg() == 0 {
-		return errors.New("usage: referee snapshot build -o DIR INPUT... (inputs: .warc, .warc.gz, .jsonl)")
+		return errors.New("usage: referee snapshot build -o DIR INPUT... (inputs: .warc, .warc.gz or .jsonl files)")
 	}
 	if err := snapshot.Build(ctx, *out, fs.Args(), stderr); err != nil {
 		return fmt.Errorf("snapshot build: %w", err)

@@ -70,16 +70,6 @@ func parseTemplate(s, field string) (template, error) {
 	return t, nil
 }
 
-// usesJSON reports whether the template reads sample.output_json.
-func (t template) usesJSON() bool {
-	for _, p := range t.parts {
-		if p.root == "output_json" {
-			return true
-		}
-	}
-	return false
-}
-
 // env is what templates are rendered against.
 type env struct {
 	outputText string

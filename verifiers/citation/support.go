@@ -102,9 +102,6 @@ func newDoc(text string) *doc {
 	return d
 }
 
-// size approximates the memory a doc holds, for the page cache's budget.
-func (d *doc) size() int { return 2*len(d.padded) + 24*len(d.tokens) + 48*len(d.pos) }
-
 // quotePieces splits a quote at its ellipses ("…", "...", "[...]",
 // "(...)"), which mark omissions, and normalizes each piece.
 func quotePieces(q string) []string {

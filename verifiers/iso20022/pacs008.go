@@ -269,11 +269,11 @@ func readPacs008(s string) (*pacsMessage, error) {
 			}
 			ns := se.Name.Space
 			if ns != "" && !strings.HasPrefix(ns, "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.") {
-				return nil, fmt.Errorf("Document namespace %q is not pacs.008", ns)
+				return nil, fmt.Errorf("document namespace %q is not pacs.008", ns)
 			}
 			msg.Namespace = ns
 			if err := d.DecodeElement(&msg.Doc, &se); err != nil {
-				return nil, fmt.Errorf("Document: %w", err)
+				return nil, fmt.Errorf("document: %w", err)
 			}
 			found = true
 		}
@@ -282,7 +282,7 @@ func readPacs008(s string) (*pacsMessage, error) {
 		return nil, errNoDocument
 	}
 	if len(msg.Doc.Txs) == 0 {
-		return nil, errors.New("Document has no FIToFICstmrCdtTrf/CdtTrfTxInf")
+		return nil, errors.New("document has no FIToFICstmrCdtTrf/CdtTrfTxInf")
 	}
 	return msg, nil
 }

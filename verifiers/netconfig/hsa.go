@@ -67,16 +67,6 @@ func (c *ifaceCon) match(name string) bool {
 	return c.neg
 }
 
-// empty reports whether the box places no constraint at all.
-func (b *box) empty() bool {
-	for _, c := range b.c {
-		if c != nil {
-			return false
-		}
-	}
-	return b.in == nil && b.out == nil
-}
-
 type group struct {
 	conds []Cond
 	rule  *Rule // nil for groups that are not rules

@@ -111,7 +111,6 @@ type iosParser struct {
 	objs  map[string]*iosObj
 	// deferred ACE lines: parsed after all object-groups are known
 	deferred []func()
-	ospf     *OSPF
 	ospfs    map[string]*OSPF
 	noPass   map[*OSPF][]string
 }

@@ -299,11 +299,6 @@ func (s *ValueSet) Has(v uint32) bool {
 	return false
 }
 
-// isAll reports whether the set holds every value of its dimension.
-func (s *ValueSet) isAll() bool {
-	return s.contiguous && len(s.ivs) == 1 && s.ivs[0].lo == 0 && s.ivs[0].hi == maxVal(s.w)
-}
-
 func mergeIvals(iv []ival) []ival {
 	if len(iv) == 0 {
 		return nil
@@ -596,7 +591,6 @@ type Chain struct {
 	PolicyLine int
 	PolicyText string
 	Line       int
-	used       bool
 }
 
 // stage is one chain on a packet's path. FallThrough sends packets that

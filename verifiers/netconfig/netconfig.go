@@ -576,7 +576,7 @@ func checkReferences(cfg *Config, c *check) *CheckReport {
 	conv := func(rs []ref) []RefReport {
 		out := []RefReport{}
 		for _, x := range rs {
-			out = append(out, RefReport{x.Kind, x.Name, x.Line})
+			out = append(out, RefReport(x))
 		}
 		return out
 	}
