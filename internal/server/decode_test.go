@@ -65,3 +65,5 @@ func TestDecodeFallsBackForErrors(t *testing.T) {
 		}
 	}
 }
+
+func stdDecodeLoose(body []byte, v any) error { return json.Unmarshal(body, v) }

@@ -377,6 +377,9 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		return err
 	}
 	defer s.putBuf(buf)
+	if n, ok := countItems(buf.Bytes()); ok && n > s.cfg.MaxBatch {
+		return batchTooLarge(n, s.cfg.MaxBatch)
+	}
 	var req scoring.BatchRequest
 	if err := decode(buf.Bytes(), &req, func() any { return new(scoring.BatchRequest) }); err != nil {
 		return err
@@ -385,10 +388,7 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		return err
 	}
 	if len(req.Items) > s.cfg.MaxBatch {
-		e := problem.New(http.StatusRequestEntityTooLarge, "batch-too-large", "Batch too large",
-			fmt.Sprintf("%d items, over the limit of %d (REFEREE_MAX_BATCH); split the batch", len(req.Items), s.cfg.MaxBatch))
-		e.Errors = []verifiers.FieldError{{Field: "items", Message: fmt.Sprintf("at most %d items", s.cfg.MaxBatch)}}
-		return e
+		return batchTooLarge(len(req.Items), s.cfg.MaxBatch)
 	}
 	if req.Defaults != nil && req.Defaults.Response != nil {
 		return problem.Field("defaults.response", "is not allowed: every item carries its own response")
@@ -399,6 +399,13 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		return err
 	}
 	return s.writeAppender(c, &scoring.BatchResponse{Results: results, Stats: st})
+}
+
+func batchTooLarge(n, limit int) error {
+	e := problem.New(http.StatusRequestEntityTooLarge, "batch-too-large", "Batch too large",
+		fmt.Sprintf("%d items, over the limit of %d (REFEREE_MAX_BATCH); split the batch", n, limit))
+	e.Errors = []verifiers.FieldError{{Field: "items", Message: fmt.Sprintf("at most %d items", limit)}}
+	return e
 }
 
 // appender is a value that encodes itself without reflection.
