@@ -197,9 +197,9 @@ func scoreStream(ctx context.Context, in io.Reader, out io.Writer, s batchScorer
 		}
 		var results []scoring.Result
 		if len(items) > 0 {
-			var err error
-			if results, err = s.scoreBatch(ctx, items); err != nil {
-				return err
+			results = scoreSplitting(ctx, s, items)
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 		}
 		n := 0
@@ -260,6 +260,26 @@ func scoreStream(ctx context.Context, in io.Reader, out io.Writer, s batchScorer
 		return sum, err
 	}
 	return sum, flush()
+}
+
+// scoreSplitting scores items, halving a chunk the scorer refuses (a
+// server's 413 for a body or batch over its limits) down to single items,
+// so one oversized line becomes one error record and the rest are scored.
+func scoreSplitting(ctx context.Context, s batchScorer, items []scoring.Request) []scoring.Result {
+	res, err := s.scoreBatch(ctx, items)
+	if err == nil {
+		return res
+	}
+	if len(items) > 1 && ctx.Err() == nil {
+		half := len(items) / 2
+		return append(scoreSplitting(ctx, s, items[:half]), scoreSplitting(ctx, s, items[half:])...)
+	}
+	out := make([]scoring.Result, len(items))
+	for i := range out {
+		d := problem.From(problem.BadRequest(err.Error()))
+		out[i] = scoring.Result{ID: items[i].ID, Scores: map[string]float64{}, Details: json.RawMessage("{}"), Error: &d}
+	}
+	return out
 }
 
 func countLines(f *os.File) (int, error) {
