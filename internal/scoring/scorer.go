@@ -599,7 +599,11 @@ func (s *Scorer) run(ctx context.Context, j *job) {
 	start := time.Now()
 	defer func() { j.elapsed = time.Since(start) }()
 	compute := func() ([]byte, bool, error) {
-		res, err := s.compute(ctx, j)
+		// Work shared through the cache's in-flight de-duplication must not
+		// die with the first caller's connection: identical requests that
+		// joined it would inherit a "canceled". The engine's deadline still
+		// bounds it.
+		res, err := s.compute(context.WithoutCancel(ctx), j)
 		if err != nil {
 			return nil, false, err
 		}
