@@ -213,3 +213,23 @@ func Seed(f *testing.F, cases []Case) {
 		f.Add(c.Response)
 	}
 }
+
+// Examples scores every example of v's Spec and checks it scores as
+// documented: what /v1/verifiers promises is what the verifier does.
+func Examples(t *testing.T, v verifiers.Verifier) {
+	t.Helper()
+	spec := v.Spec()
+	if len(spec.Examples) == 0 {
+		t.Fatalf("%s has no examples", spec.Name)
+	}
+	for _, ex := range spec.Examples {
+		task, err := v.Prepare(ex.Reference, ex.Params)
+		if err != nil {
+			t.Fatalf("%s: %v", ex.Name, err)
+		}
+		res, err := task.Score(context.Background(), verifiers.Input{Prompt: ex.Prompt, Response: ex.Response})
+		if err != nil || math.Abs(res.Score-ex.Score) > 1e-9 {
+			t.Errorf("%s: score %v, err %v; want %v", ex.Name, res.Score, err, ex.Score)
+		}
+	}
+}
