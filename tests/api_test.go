@@ -110,7 +110,7 @@ func TestAPIKeys(t *testing.T) {
 	for _, tc := range []struct {
 		header string
 		status int
-	}{{"", 401}, {"Bearer nope", 401}, {"Basic k1", 401}, {"Bearer k1", 200}, {"Bearer k2", 200}} {
+	}{{"", 401}, {"Bearer nope", 401}, {"Basic k1", 401}, {"Bearer k1", 200}, {"Bearer k2", 200}, {"bearer k1", 200}, {"Bearer K1", 401}} {
 		var h []string
 		if tc.header != "" {
 			h = []string{"Authorization", tc.header}

@@ -172,7 +172,11 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		token, ok := strings.CutPrefix(h, "Bearer ")
+		// The scheme is case-insensitive (RFC 9110); the key is not.
+		token, ok := "", len(h) > 7 && strings.EqualFold(h[:7], "Bearer ")
+		if ok {
+			token = h[7:]
+		}
 		if ok {
 			// Comparing fixed-size digests in constant time hides both the
 			// key's content and its length; every key is compared.
