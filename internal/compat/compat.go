@@ -162,24 +162,7 @@ func decode(body []byte, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return problem.BadRequest(fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
-		case errors.As(err, &te):
-			field := te.Field
-			if field == "" {
-				field = "(body)"
-			}
-			return problem.Field(field, "want %s, got JSON %s", te.Type, te.Value)
-		case errors.Is(err, io.EOF):
-			return problem.BadRequest("the body is empty; send a JSON object")
-		}
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return problem.Field(strings.Trim(f, `"`), "unknown field")
-		}
-		return problem.BadRequest("malformed JSON: " + err.Error())
+		return problem.FromJSON(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.BadRequest("the body has data after the JSON value")

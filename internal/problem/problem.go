@@ -4,9 +4,12 @@ package problem
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/referee/referee/verifiers"
 )
@@ -90,4 +93,31 @@ func From(err error) Details {
 		return Details{Type: TypeBase + "overloaded", Title: "Overloaded", Status: http.StatusServiceUnavailable, Detail: "the request ended while waiting for a worker: " + err.Error()}
 	}
 	return Details{Type: TypeBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: err.Error()}
+}
+
+// FromJSON turns an encoding/json decoding error into a 400 that names the
+// field or byte offset at fault.
+func FromJSON(err error) *Error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return BadRequest(fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return Field(field, "want %s, got JSON %s", te.Type, te.Value)
+	case errors.Is(err, io.EOF):
+		return BadRequest("the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return BadRequest("malformed JSON: unexpected end of input")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return Field(f, "unknown field")
+	}
+	return BadRequest("malformed JSON: " + msg)
 }

@@ -325,37 +325,12 @@ func stdDecode(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return problem.FromJSON(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.BadRequest("the body has data after the JSON value")
 	}
 	return nil
-}
-
-func jsonError(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return problem.BadRequest(fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "(body)"
-		}
-		return problem.Field(field, "want %s, got JSON %s", te.Type, te.Value)
-	case errors.Is(err, io.EOF):
-		return problem.BadRequest("the body is empty; send a JSON object")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return problem.BadRequest("malformed JSON: unexpected end of input")
-	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		f = strings.Trim(f, `"`)
-		return problem.Field(f, "unknown field")
-	}
-	return problem.BadRequest("malformed JSON: " + msg)
 }
 
 func (s *Server) score(c echo.Context) error {

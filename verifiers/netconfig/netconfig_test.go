@@ -1,10 +1,8 @@
 package netconfig_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/referee/referee/verifiers"
 	"github.com/referee/referee/verifiers/netconfig"
 	"github.com/referee/referee/verifiers/verifiertest"
 )
@@ -14,15 +12,5 @@ func TestCases(t *testing.T) {
 }
 
 func TestExamples(t *testing.T) {
-	v := netconfig.New()
-	for _, ex := range v.Spec().Examples {
-		task, err := v.Prepare(ex.Reference, ex.Params)
-		if err != nil {
-			t.Fatalf("%s: %v", ex.Name, err)
-		}
-		res, err := task.Score(context.Background(), verifiers.Input{Prompt: ex.Prompt, Response: ex.Response})
-		if err != nil || res.Score != ex.Score {
-			t.Errorf("%s: score %v, err %v; want %v\n%s", ex.Name, res.Score, err, ex.Score, res.Details)
-		}
-	}
+	verifiertest.Examples(t, netconfig.New())
 }
