@@ -2,10 +2,9 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Tier names where a value was found, as metrics and results report it.
@@ -54,7 +53,9 @@ type Cache struct {
 	mem    *Memory
 	remote Store
 	stats  Stats
-	flight singleflight.Group
+
+	flightMu sync.Mutex
+	flight   map[Key]*call // computations in progress in this process
 
 	reserveTTL time.Duration
 	resMu      sync.Mutex
@@ -78,6 +79,7 @@ func New(cfg Config) *Cache {
 		stats:      cfg.Stats,
 		reserveTTL: reserveTTL,
 		reserved:   map[Key]*reservation{},
+		flight:     map[Key]*call{},
 	}
 }
 
@@ -245,18 +247,47 @@ type Compute func() (value []byte, cacheable bool, err error)
 // processes: it takes the key's lease and computes, or waits for the
 // process holding it and returns its value (joined). Any failure of the
 // remote tier only means computing locally; it never fails Do.
+//
+// Waiters are released however fn ends; if it panics, the panic goes on
+// in the caller that ran fn and the waiters get ErrComputePanicked.
 func (c *Cache) Do(ctx context.Context, key Key, fn Compute) (value []byte, joined bool, err error) {
-	executed := false
-	v, err, _ := c.flight.Do(string(key[:]), func() (any, error) {
-		executed = true
-		return c.compute(ctx, key, fn)
-	})
-	o, _ := v.(outcome)
-	joined = !executed || o.remote
-	if joined {
+	// The table is keyed by the array itself and holds one small struct
+	// per computation: this runs for every unique item of every batch,
+	// where singleflight's string keys and boxed results were measurable.
+	c.flightMu.Lock()
+	if cl, ok := c.flight[key]; ok {
+		c.flightMu.Unlock()
+		cl.wg.Wait()
+		c.stats.Join()
+		return cl.o.value, true, cl.err
+	}
+	cl := &call{err: ErrComputePanicked}
+	cl.wg.Add(1)
+	c.flight[key] = cl
+	c.flightMu.Unlock()
+	defer func() {
+		c.flightMu.Lock()
+		delete(c.flight, key)
+		c.flightMu.Unlock()
+		cl.wg.Done()
+	}()
+	o, err := c.compute(ctx, key, fn)
+	cl.o, cl.err = o, err
+	if o.remote {
 		c.stats.Join()
 	}
-	return o.value, joined, err
+	return o.value, o.remote, err
+}
+
+// ErrComputePanicked is what callers waiting in Do get when the
+// computation they joined panicked.
+var ErrComputePanicked = errors.New("cache: the shared computation panicked")
+
+// call is one computation in progress in Do.
+type call struct {
+	wg  sync.WaitGroup
+	o   outcome
+	err error
 }
 
 // outcome is what one computation in Do produced.

@@ -26,22 +26,64 @@ func key(b byte) Key { return Key{b} }
 
 func TestMemoryTTLAndBound(t *testing.T) {
 	t.Parallel()
-	m := NewMemory(100, 100*time.Millisecond)
 	ctx := context.Background()
-	for i := 0; i < 1000; i++ {
-		_ = m.Set(ctx, []Entry{{Key{byte(i), byte(i >> 8)}, []byte("v")}})
+	// 2048 entries of EntryBytes: 512 KiB, the smallest tier.
+	m := NewMemory(2048, time.Second)
+	val := make([]byte, 200)
+	for i := 0; i < 20000; i++ {
+		_ = m.Set(ctx, []Entry{{Key{byte(i), byte(i >> 8)}, val}})
 	}
-	m.c.CleanUp()
-	if n := m.Len(); n > 100 {
-		t.Fatalf("%d entries held, bound is 100", n)
+	if n := m.Len(); n == 0 || n > 2048*EntryBytes/len(val) {
+		t.Fatalf("%d entries of %d bytes held in %d bytes", n, len(val), 2048*EntryBytes)
 	}
+	// The oldest entries made room for the newest.
+	got, _ := m.Get(ctx, []Key{{0, 0}, {byte(19999 & 0xff), byte(19999 >> 8)}})
+	if got[0] != nil || len(got[1]) != len(val) {
+		t.Fatalf("after overfilling: oldest %d bytes, newest %d bytes; want evicted and kept", len(got[0]), len(got[1]))
+	}
+	// Values are copies: changing one does not change the cache.
+	got[1][0] = 'x'
+	if again, _ := m.Get(ctx, []Key{{byte(19999 & 0xff), byte(19999 >> 8)}}); again[0][0] != 0 {
+		t.Fatal("a value returned by Get aliases the cache")
+	}
+	// An entry over 1/1024 of the tier is not kept, and nothing breaks.
+	if err := m.Set(ctx, []Entry{{key(9), make([]byte, 4096)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.Get(ctx, []Key{key(9)}); got[0] != nil {
+		t.Fatal("an entry larger than the tier allows was kept")
+	}
+
 	_ = m.Set(ctx, []Entry{{key(1), []byte("a")}})
 	if got, _ := m.Get(ctx, []Key{key(1)}); string(got[0]) != "a" {
 		t.Fatalf("fresh entry missing: %q", got)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(2100 * time.Millisecond)
 	if got, _ := m.Get(ctx, []Key{key(1)}); got[0] != nil {
 		t.Fatalf("entry survived its TTL: %q", got)
+	}
+}
+
+// A tier of no entries keeps nothing, so that every look-up goes on to the
+// remote tier.
+func TestMemoryOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := NewMemory(0, time.Minute)
+	_ = m.Set(ctx, []Entry{{key(1), []byte("a")}})
+	if got, _ := m.Get(ctx, []Key{key(1)}); got[0] != nil || m.Len() != 0 {
+		t.Fatalf("a tier of 0 entries returned %q and holds %d", got[0], m.Len())
+	}
+}
+
+// A TTL under a second is kept for a second, not forever.
+func TestMemorySubSecondTTL(t *testing.T) {
+	t.Parallel()
+	if m := NewMemory(10, 100*time.Millisecond); m.ttl != 1 {
+		t.Fatalf("ttl %ds, want 1", m.ttl)
+	}
+	if m := NewMemory(10, time.Hour); m.ttl != 3600 {
+		t.Fatalf("ttl %ds, want 3600", m.ttl)
 	}
 }
 
@@ -167,5 +209,49 @@ func TestDoComputesOnceAndSkipsUncacheable(t *testing.T) {
 	}
 	if vals, _ := c.Get(ctx, []Key{key(2), key(3)}); vals[0] != nil || vals[1] != nil {
 		t.Errorf("uncacheable or failed results were stored: %q", vals)
+	}
+}
+
+// A computation that panics must not strand the callers that joined it, and
+// the key must be computable again afterwards.
+func TestDoPanicReleasesWaiters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := New(Config{Entries: 10, TTL: time.Minute})
+	started, release := make(chan struct{}), make(chan struct{})
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_, _, _ = c.Do(ctx, key(7), func() ([]byte, bool, error) {
+			close(started)
+			<-release
+			panic("verifier bug")
+		})
+	}()
+	<-started
+	waiter := make(chan error, 1)
+	go func() {
+		_, joined, err := c.Do(ctx, key(7), func() ([]byte, bool, error) { return []byte("late"), true, nil })
+		if !joined {
+			err = errors.New("waiter computed instead of joining")
+		}
+		waiter <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the waiter join
+	close(release)
+	if r := <-panicked; r != "verifier bug" {
+		t.Fatalf("the computing caller recovered %v, want the verifier's panic", r)
+	}
+	select {
+	case err := <-waiter:
+		if !errors.Is(err, ErrComputePanicked) {
+			t.Fatalf("waiter got %v, want ErrComputePanicked", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiter stranded after the computation panicked")
+	}
+	v, joined, err := c.Do(ctx, key(7), func() ([]byte, bool, error) { return []byte("again"), true, nil })
+	if err != nil || joined || string(v) != "again" {
+		t.Fatalf("after the panic Do = %q, joined %v, %v; want a fresh computation", v, joined, err)
 	}
 }

@@ -23,6 +23,42 @@ func (k Key) Hex() string { return hex.EncodeToString(k[:]) }
 // String implements fmt.Stringer.
 func (k Key) String() string { return k.Hex() }
 
+// IsZero reports whether k is the zero Key, which no derivation produces
+// (it would take a SHA-256 preimage of zero) and which so stands for "no
+// key".
+func (k Key) IsZero() bool { return k == Key{} }
+
+// AppendText appends the key in lower-case hex, nothing for the zero Key.
+// It implements encoding.TextAppender.
+func (k Key) AppendText(b []byte) ([]byte, error) {
+	if k.IsZero() {
+		return b, nil
+	}
+	return hex.AppendEncode(b, k[:]), nil
+}
+
+// MarshalText implements encoding.TextMarshaler: hex, or empty for the zero
+// Key.
+func (k Key) MarshalText() ([]byte, error) { return k.AppendText(nil) }
+
+// UnmarshalText implements encoding.TextUnmarshaler: 64 hex digits, or
+// empty for the zero Key.
+func (k *Key) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*k = Key{}
+		return nil
+	}
+	if len(b) != 2*len(k) {
+		return fmt.Errorf("cache key: want %d hex digits, got %d characters", 2*len(k), len(b))
+	}
+	var d Key
+	if _, err := hex.Decode(d[:], b); err != nil {
+		return fmt.Errorf("cache key: %w", err)
+	}
+	*k = d
+	return nil
+}
+
 // MaxCanonicalDepth bounds the nesting of JSON that Canonical accepts.
 const MaxCanonicalDepth = 64
 

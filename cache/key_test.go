@@ -90,3 +90,27 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+func TestKeyText(t *testing.T) {
+	t.Parallel()
+	k := TaskKey("v", "1", []byte(`"r"`), []byte("null"))
+	text, err := k.MarshalText()
+	if err != nil || string(text) != k.Hex() || len(text) != 64 {
+		t.Fatalf("MarshalText = %q, %v; want the 64-digit hex %q", text, err, k.Hex())
+	}
+	var back Key
+	if err := back.UnmarshalText(text); err != nil || back != k {
+		t.Fatalf("UnmarshalText(%q) = %v, %v; want %v", text, back, err, k)
+	}
+	if text, _ := (Key{}).MarshalText(); len(text) != 0 {
+		t.Errorf("the zero Key encodes as %q, want empty", text)
+	}
+	if err := back.UnmarshalText(nil); err != nil || !back.IsZero() {
+		t.Errorf("empty text decodes to %v, %v; want the zero Key", back, err)
+	}
+	for _, bad := range []string{"ab", strings.Repeat("g", 64), strings.Repeat("a", 66)} {
+		if err := back.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText(%q) succeeded, want an error", bad)
+		}
+	}
+}
