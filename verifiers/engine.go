@@ -20,6 +20,8 @@ var ErrOverloaded = errors.New("overloaded: task queue is full")
 type TaskError struct {
 	Kind string // "timeout", "panic" or "error"
 	Err  error
+	// Timeout is the deadline a task that timed out ran under.
+	Timeout time.Duration
 }
 
 func (e *TaskError) Error() string { return e.Kind + ": " + e.Err.Error() }
@@ -78,14 +80,15 @@ func (e *Engine) Timeout() time.Duration { return e.cfg.Timeout }
 // of the task comes back as a *TaskError; ErrOverloaded and ctx's error mean
 // the task did not run.
 func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, timeout time.Duration) (Result, error) {
+	inline := quick(t, in)
 	if err := e.acquire(ctx); err != nil {
 		return Result{}, err
 	}
-	defer func() { <-e.slots }()
 
 	start := time.Now()
-	if _, ok := t.(Quick); ok {
+	if inline {
 		// A quick task cannot overrun, so it needs no timer of its own.
+		defer func() { <-e.slots }()
 		c := call{ctx: ctx, verifier: verifier, task: t, in: in}
 		e.execute(&c)
 		e.observe(verifier, start, c.err)
@@ -98,6 +101,11 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 	defer cancel()
 	c := callPool.Get().(*call)
 	c.ctx, c.verifier, c.task, c.in = ctx, verifier, t, in
+	// The runner gives the slot back when the task ends, not when Run
+	// does: a task that overruns its deadline still occupies a core, and
+	// handing its slot to the next task would let runaway tasks pile up
+	// past the concurrency bound.
+	c.slot = e.slots
 	e.dispatch(c)
 	var res Result
 	var err error
@@ -123,10 +131,29 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			kind = "canceled"
 		}
-		err = &TaskError{Kind: kind, Err: fmt.Errorf("verifier %s: %w after %s", verifier, ctx.Err(), timeout)}
+		err = &TaskError{Kind: kind, Err: fmt.Errorf("verifier %s: %w after %s", verifier, ctx.Err(), timeout), Timeout: timeout}
 	}
 	e.observe(verifier, start, err)
 	return res, err
+}
+
+// quick reports whether t runs inline for in (see Quick and QuickInput).
+// A QuickFor that panics means no: the task then runs on a runner, where
+// Score's own panics are isolated too.
+func quick(t Task, in Input) (inline bool) {
+	if _, ok := t.(Quick); ok {
+		return true
+	}
+	q, ok := t.(QuickInput)
+	if !ok {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			inline = false
+		}
+	}()
+	return q.QuickFor(in)
 }
 
 func (e *Engine) observe(verifier string, start time.Time, err error) {
@@ -153,6 +180,7 @@ type call struct {
 	res      Result
 	err      error
 	done     chan struct{}
+	slot     chan struct{} // when set, released as the task ends
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -192,6 +220,9 @@ func (e *Engine) execute(c *call) {
 		if p := recover(); p != nil {
 			e.reportPanic(c.verifier, p)
 			c.res, c.err = Result{}, &TaskError{Kind: "panic", Err: fmt.Errorf("verifier %s panicked: %v", c.verifier, p)}
+		}
+		if c.slot != nil {
+			<-c.slot
 		}
 		if c.done != nil {
 			c.done <- struct{}{}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -114,5 +115,92 @@ func TestEngineQuickTasksAreIsolated(t *testing.T) {
 	res, err := e.Run(context.Background(), "q", quickTask{func(context.Context, Input) (Result, error) { return Result{Score: 1}, nil }}, Input{}, 0)
 	if err != nil || res.Score != 1 {
 		t.Fatalf("after a panic: %v %v", res, err)
+	}
+}
+
+// sizedTask is quick for short responses only.
+type sizedTask struct{ funcTask }
+
+func (sizedTask) QuickFor(in Input) bool { return len(in.Response) <= 4 }
+
+// A QuickInput task runs inline for the inputs it calls quick (so it is not
+// cut at the deadline) and on a runner with a deadline for the others.
+func TestEngineQuickForChoosesPerInput(t *testing.T) {
+	t.Parallel()
+	e := quietEngine(EngineConfig{Concurrency: 1, Timeout: time.Second})
+	slow := sizedTask{func(context.Context, Input) (Result, error) {
+		time.Sleep(60 * time.Millisecond)
+		return Result{Score: 1}, nil
+	}}
+	res, err := e.Run(context.Background(), "s", slow, Input{Response: "tiny"}, 10*time.Millisecond)
+	if err != nil || res.Score != 1 {
+		t.Fatalf("quick input: %v, %v; want it run inline to the end", res, err)
+	}
+	_, err = e.Run(context.Background(), "s", slow, Input{Response: "not tiny"}, 10*time.Millisecond)
+	var te *TaskError
+	if !errors.As(err, &te) || te.Kind != "timeout" {
+		t.Fatalf("large input: err = %v, want a timeout at the deadline", err)
+	}
+}
+
+// A task that overruns its deadline keeps its slot until it really ends:
+// its caller gets the timeout on time, but runaway tasks never run more at
+// once than the engine's concurrency.
+func TestEngineOverrunKeepsItsSlot(t *testing.T) {
+	t.Parallel()
+	e := quietEngine(EngineConfig{Concurrency: 1, QueueSize: 8, Timeout: 20 * time.Millisecond})
+	var running, most atomic.Int32
+	runaway := funcTask(func(context.Context, Input) (Result, error) {
+		n := running.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // ignores its context
+		running.Add(-1)
+		return Result{Score: 1}, nil
+	})
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var te *TaskError
+			if _, err := e.Run(context.Background(), "v", runaway, Input{}, 0); !errors.As(err, &te) || te.Kind != "timeout" {
+				t.Errorf("err = %v, want a timeout", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d runaway tasks ran at once on an engine of concurrency 1", m)
+	}
+	// Each waited for the slot of the one before: about 2 x 100 ms + 20 ms.
+	if el := time.Since(start); el < 200*time.Millisecond {
+		t.Errorf("three runaway tasks done in %v: a slot was handed on before its task ended", el)
+	}
+}
+
+// panickyQuick panics in QuickFor.
+type panickyQuick struct{ funcTask }
+
+func (panickyQuick) QuickFor(Input) bool { panic("QuickFor bug") }
+
+// A QuickFor that panics neither leaks the slot nor fails the task: it runs
+// on a runner instead.
+func TestEngineQuickForPanics(t *testing.T) {
+	t.Parallel()
+	e := quietEngine(EngineConfig{Concurrency: 1, QueueSize: 1, Timeout: time.Second})
+	task := panickyQuick{func(context.Context, Input) (Result, error) { return Result{Score: 1}, nil }}
+	for i := 0; i < 3; i++ { // a leaked slot would make the second call wait until its context ends
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		res, err := e.Run(ctx, "p", task, Input{}, 0)
+		cancel()
+		if err != nil || res.Score != 1 {
+			t.Fatalf("call %d: %v %v", i, res, err)
+		}
 	}
 }

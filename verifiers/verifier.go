@@ -91,6 +91,14 @@ type Quick interface {
 	Quick()
 }
 
+// QuickInput is implemented by tasks that are Quick for some inputs only:
+// those small enough that the task's work, bounded by the input's size,
+// takes microseconds. The engine runs the task inline when QuickFor
+// reports true, and on a runner with a deadline otherwise.
+type QuickInput interface {
+	QuickFor(in Input) bool
+}
+
 // Closer is implemented by verifiers that hold resources (open files,
 // clients) to release at shutdown.
 type Closer interface {
