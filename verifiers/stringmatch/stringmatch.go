@@ -47,6 +47,22 @@ type params struct {
 type task struct {
 	mode string
 	refs []string // already transformed for the mode
+	// Details are built once per task: Score runs for every rollout, and
+	// a group's rollouts share one task.
+	matched []json.RawMessage // by reference index, for the first few
+	noMatch json.RawMessage
+}
+
+// matchedDetails is how many references get their details built ahead.
+const matchedDetails = 8
+
+func matchedJSON(mode string, i int) json.RawMessage {
+	d := make([]byte, 0, 40)
+	d = append(d, `{"mode":"`...)
+	d = append(d, mode...)
+	d = append(d, `","matched":`...)
+	d = strconv.AppendInt(d, int64(i), 10)
+	return append(d, '}')
 }
 
 // Prepare implements verifiers.Verifier.
@@ -70,6 +86,10 @@ func (*Verifier) Prepare(reference, rawParams json.RawMessage) (verifiers.Task, 
 	for i, r := range refs {
 		t.refs[i] = t.transform(r)
 	}
+	for i := range min(len(refs), matchedDetails) {
+		t.matched = append(t.matched, matchedJSON(p.Mode, i))
+	}
+	t.noMatch = json.RawMessage(`{"mode":"` + p.Mode + `","matched":null,"reason":"no reference matched"}`)
 	if p.Mode == "contains" {
 		for i, r := range t.refs {
 			if r == "" {
@@ -116,17 +136,13 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 			ok = got == r
 		}
 		if ok {
-			// Details are written by hand: this runs for every rollout and
-			// encoding/json's reflection cost more than the match itself.
-			d := make([]byte, 0, 40)
-			d = append(d, `{"mode":"`...)
-			d = append(d, t.mode...)
-			d = append(d, `","matched":`...)
-			d = strconv.AppendInt(d, int64(i), 10)
-			return verifiers.Result{Score: 1, Details: append(d, '}')}, nil
+			if i < len(t.matched) {
+				return verifiers.Result{Score: 1, Details: t.matched[i]}, nil
+			}
+			return verifiers.Result{Score: 1, Details: matchedJSON(t.mode, i)}, nil
 		}
 	}
-	return verifiers.Result{Score: 0, Details: json.RawMessage(`{"mode":"` + t.mode + `","matched":null,"reason":"no reference matched"}`)}, nil
+	return verifiers.Result{Score: 0, Details: t.noMatch}, nil
 }
 
 // normalize applies NFKC, lowercases, turns punctuation and symbols into
