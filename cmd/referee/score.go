@@ -210,7 +210,7 @@ func scoreStream(ctx context.Context, in io.Reader, out io.Writer, s batchScorer
 				n++
 			} else {
 				d := problem.From(pd.err)
-				r = scoring.Result{Scores: map[string]float64{}, Details: json.RawMessage("{}"), Error: &d}
+				r = scoring.Result{Scores: scoring.Scores{}, Details: json.RawMessage("{}"), Error: &d}
 			}
 			sum.count++
 			sum.reward += r.Reward
@@ -277,7 +277,7 @@ func scoreSplitting(ctx context.Context, s batchScorer, items []scoring.Request)
 	out := make([]scoring.Result, len(items))
 	for i := range out {
 		d := problem.From(problem.BadRequest(err.Error()))
-		out[i] = scoring.Result{ID: items[i].ID, Scores: map[string]float64{}, Details: json.RawMessage("{}"), Error: &d}
+		out[i] = scoring.Result{ID: items[i].ID, Scores: scoring.Scores{}, Details: json.RawMessage("{}"), Error: &d}
 	}
 	return out
 }

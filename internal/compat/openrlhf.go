@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/referee/referee/internal/jsonbody"
 	"github.com/referee/referee/internal/problem"
 	"github.com/referee/referee/internal/scoring"
 	"github.com/referee/referee/verifiers"
@@ -43,7 +44,7 @@ func (h *openRLHFHandler) serve(c echo.Context) error {
 		return err
 	}
 	var req openRLHFRequest
-	if err := decode(body, &req, false); err != nil {
+	if err := jsonbody.Decode(body, &req, false); err != nil {
 		return err
 	}
 	if req.Query == nil {
@@ -217,8 +218,8 @@ func requestErrors(results []scoring.Result, noLabels bool) error {
 func encodeOpenRLHF(results []scoring.Result) []byte {
 	names := map[string]bool{}
 	for i := range results {
-		for k := range results[i].Scores {
-			names[k] = true
+		for _, sc := range results[i].Scores {
+			names[sc.Name] = true
 		}
 	}
 	sorted := make([]string, 0, len(names))
@@ -239,7 +240,7 @@ func encodeOpenRLHF(results []scoring.Result) []byte {
 		nb, _ := json.Marshal(name)
 		b = append(b, nb...)
 		b = append(b, ':')
-		b = appendFloats(b, results, func(r *scoring.Result) float64 { return r.Scores[name] })
+		b = appendFloats(b, results, func(r *scoring.Result) float64 { v, _ := r.Scores.Get(name); return v })
 		b = append(b, ',')
 	}
 	b = append(b, `"referee_cached":`...)

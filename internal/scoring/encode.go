@@ -3,9 +3,9 @@ package scoring
 import (
 	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/referee/referee/verifiers"
 )
 
 // Results are encoded by hand: encoding/json reflects over every field and
@@ -27,33 +27,7 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `"reward":`...)
 	b = appendFloat(b, r.Reward)
 	b = append(b, `,"scores":`...)
-	if r.Scores == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '{')
-		if len(r.Scores) == 1 {
-			for k, v := range r.Scores {
-				b = appendString(b, k)
-				b = append(b, ':')
-				b = appendFloat(b, v)
-			}
-		} else {
-			keys := make([]string, 0, len(r.Scores))
-			for k := range r.Scores {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for i, k := range keys {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, k)
-				b = append(b, ':')
-				b = appendFloat(b, r.Scores[k])
-			}
-		}
-		b = append(b, '}')
-	}
+	b = r.Scores.AppendJSON(b)
 	b = append(b, `,"details":`...)
 	if len(r.Details) == 0 {
 		b = append(b, "null"...)
@@ -66,8 +40,9 @@ func (r *Result) AppendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(b, r.Cached)
 	b = append(b, `,"verifier":`...)
 	b = appendString(b, r.Verifier)
-	b = append(b, `,"key":`...)
-	b = appendString(b, r.Key)
+	b = append(b, `,"key":"`...)
+	b, _ = r.Key.AppendText(b)
+	b = append(b, '"')
 	b = append(b, `,"elapsed_us":`...)
 	b = strconv.AppendInt(b, r.ElapsedUS, 10)
 	if r.Error != nil {
@@ -137,59 +112,6 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string without HTML escaping, replacing
-// invalid UTF-8 with U+FFFD and escaping U+2028 and U+2029, as encoding/json
-// does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendString appends s as a JSON string, as encoding/json writes it
+// with SetEscapeHTML(false).
+func appendString(b []byte, s string) []byte { return verifiers.AppendJSONString(b, s) }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/referee/referee/cache"
 	"github.com/referee/referee/internal/problem"
 )
 
@@ -26,11 +28,11 @@ func stdEncode(t testing.TB, v any) []byte {
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	results := []Result{
-		{Reward: 1, Scores: map[string]float64{"string_match": 1}, Details: json.RawMessage(`{"mode":"exact","matched":0}`), Verifier: "string_match@1", Key: "ab", ElapsedUS: 12},
-		{ID: "q<1>&\"\\\n\t\x01\u2028é\xff", Reward: 0.1 + 0.2, Scores: map[string]float64{"b": 1e-7, "a": 2.5e21, "c": -0.5}, Details: json.RawMessage(`{}`), Cached: true, Verifier: "rubric:x"},
-		{Reward: 0, Scores: map[string]float64{}, Details: json.RawMessage(`{}`), Error: &problem.Details{Type: "/problems/x", Title: "T", Status: 400, Detail: "d"}},
+		{Reward: 1, Scores: Scores{{"string_match", 1}}, Details: json.RawMessage(`{"mode":"exact","matched":0}`), Verifier: "string_match@1", Key: cache.Key{0xab, 0x01}, ElapsedUS: 12},
+		{ID: "q<1>&\"\\\n\t\x01\u2028é\xff", Reward: 0.1 + 0.2, Scores: Scores{{"b", 1e-7}, {"a", 2.5e21}, {"c", -0.5}}, Details: json.RawMessage(`{}`), Cached: true, Verifier: "rubric:x"},
+		{Reward: 0, Scores: Scores{}, Details: json.RawMessage(`{}`), Error: &problem.Details{Type: "/problems/x", Title: "T", Status: 400, Detail: "d"}},
 		{Reward: 123456789.125, Scores: nil, Details: nil},
-		{Reward: 1e-6, Scores: map[string]float64{"x": 1e20, "y": 1e21, "z": 5e-324}},
+		{Reward: 1e-6, Scores: Scores{{"x", 1e20}, {"y", 1e21}, {"z", 5e-324}}},
 	}
 	for i, r := range results {
 		got, err := r.AppendJSON(nil)
@@ -50,22 +52,39 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"\\\n", "\xff\xfe", "\u2028", "<&>", "\x00"} {
-		f.Add(s)
+// Scores encode exactly as encoding/json encodes the same map (names
+// sorted), whatever order they were collected in, and decode back sorted.
+func TestScoresJSON(t *testing.T) {
+	t.Parallel()
+	tests := []Scores{
+		nil,
+		{},
+		{{"string_match", 1}},
+		{{"format", 0.5}, {"answer", 1}, {"b<&>", -2.5e-9}},
+		{{"z", 1e21}, {"a", 0.1 + 0.2}},
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendString(nil, s)
-		want, _ := json.Marshal(s)
-		var a, b string
-		if err := json.Unmarshal(got, &a); err != nil {
-			t.Fatalf("invalid JSON %q for %q", got, s)
+	for _, sc := range tests {
+		got := sc.AppendJSON(nil)
+		m := map[string]float64{}
+		for _, x := range sc {
+			m[x.Name] = x.Value
 		}
-		_ = json.Unmarshal(want, &b)
-		if a != b {
-			t.Fatalf("appendString(%q) decodes to %q, encoding/json to %q", s, a, b)
+		if want := stdEncode(t, m); !bytes.Equal(got, want) {
+			t.Errorf("%v:\n got %s\nwant %s", sc, got, want)
 		}
-	})
+		var back Scores
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%s does not decode: %v", got, err)
+		}
+		if len(back) != len(sc) || !slices.IsSortedFunc(back, byName) {
+			t.Errorf("%s decodes to %v, want %d scores sorted by name", got, back, len(sc))
+		}
+		for _, x := range sc {
+			if v, ok := back.Get(x.Name); !ok || v != x.Value {
+				t.Errorf("%s: Get(%q) = %v, %v; want %v", got, x.Name, v, ok, x.Value)
+			}
+		}
+	}
 }
 
 func TestAppendFloatNonFinite(t *testing.T) {
@@ -73,4 +92,17 @@ func TestAppendFloatNonFinite(t *testing.T) {
 	if got := string(appendFloat(nil, math.NaN())); got != "0" {
 		t.Errorf("NaN -> %s", got)
 	}
+}
+
+// FuzzValidJSON holds the details validator to encoding/json: a verifier's
+// details are sent only when both call them valid JSON.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `[1,2,{"b":"\u00e9"}]`, `"\ud800"`, "\"\x01\"", `{"a":1,}`, `01`, `1e`, `-`, `{"a" 1}`, "\"\xff\"", `nul`, `[1 2]`, ` {} `, `{}x`, `{"a":[[[[[]]]]]}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON = %v, encoding/json says %v: %q", got, want, b)
+		}
+	})
 }

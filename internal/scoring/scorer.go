@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	gojson "github.com/goccy/go-json"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/singleflight"
 
@@ -32,6 +33,9 @@ type Config struct {
 	Rubrics []rubric.Definition
 	// PreparedEntries bounds the LRU of prepared tasks (default 4096).
 	PreparedEntries int
+	// PreparedBytes bounds the estimated memory of the prepared tasks
+	// (default DefaultPreparedBytes).
+	PreparedBytes int64
 	// InlineRubrics bounds the LRU of compiled inline rubrics (default 1024).
 	InlineRubrics int
 	Logger        *slog.Logger
@@ -47,7 +51,7 @@ type Scorer struct {
 	named      map[string]*compiledRubric
 	namedDefs  []rubric.Definition
 	inline     *lru.Cache[string, inlineEntry]
-	prepared   *lru.Cache[cache.Key, preparedTask]
+	prepared   *preparedLRU
 	prepFlight singleflight.Group
 }
 
@@ -108,7 +112,10 @@ func New(cfg Config) (*Scorer, error) {
 		spec := v.Spec()
 		s.verifiers[spec.Name] = &verifierInfo{v: v, spec: spec, id: spec.ID()}
 	}
-	s.prepared, _ = lru.New[cache.Key, preparedTask](cfg.PreparedEntries)
+	if cfg.PreparedBytes <= 0 {
+		cfg.PreparedBytes = DefaultPreparedBytes
+	}
+	s.prepared = newPreparedLRU(cfg.PreparedEntries, cfg.PreparedBytes)
 	s.inline, _ = lru.New[string, inlineEntry](cfg.InlineRubrics)
 	for _, def := range cfg.Rubrics {
 		cr, err := s.compileRubric(def, "rubrics."+def.Name, "rubric:"+def.Name)
@@ -164,6 +171,7 @@ type job struct {
 	in       verifiers.Input
 	useCache bool
 	timeout  time.Duration
+	prep     *prepSlot // shared by the jobs of a batch that inherit its defaults
 
 	res     verifiers.Result
 	err     error
@@ -186,9 +194,11 @@ type item struct {
 
 // batch holds the plan of one call.
 type batch struct {
-	jobs  []*job
-	index map[jobKey]int
-	items []item
+	jobs   []*job
+	index  map[jobKey]int // built once jobs outgrow a linear search
+	items  []item
+	store  []job   // backing of jobs, allocated in chunks
+	scores []Score // backing of the results' Scores
 }
 
 type jobKey struct {
@@ -196,14 +206,47 @@ type jobKey struct {
 	useCache bool
 }
 
-func (b *batch) addJob(j *job) (int, bool) {
-	k := jobKey{j.key, j.useCache}
-	if i, ok := b.index[k]; ok {
-		return i, true
+// linearJobs is how many jobs are de-duplicated by comparing keys one by
+// one: for a group of 16 that is cheaper than hashing into a map.
+const linearJobs = 32
+
+// findJob returns the index of the job planned for k, if there is one.
+func (b *batch) findJob(k jobKey) (int, bool) {
+	if b.index != nil {
+		i, ok := b.index[k]
+		return i, ok
 	}
+	for i, o := range b.jobs {
+		if o.key == k.key && o.useCache == k.useCache {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// addJob returns the index of the job for k, and false when it is new: the
+// caller then fills *j.
+func (b *batch) addJob(k jobKey) (i int, dup bool, j *job) {
+	if i, ok := b.findJob(k); ok {
+		return i, true, nil
+	}
+	if len(b.store) == cap(b.store) {
+		b.store = make([]job, 0, max(cap(b.items)/2, 1))
+	}
+	b.store = append(b.store, job{key: k.key, useCache: k.useCache})
+	j = &b.store[len(b.store)-1]
 	b.jobs = append(b.jobs, j)
-	b.index[k] = len(b.jobs) - 1
-	return len(b.jobs) - 1, false
+	i = len(b.jobs) - 1
+	switch {
+	case b.index != nil:
+		b.index[k] = i
+	case len(b.jobs) > linearJobs:
+		b.index = make(map[jobKey]int, 2*len(b.jobs))
+		for n, o := range b.jobs {
+			b.index[jobKey{o.key, o.useCache}] = n
+		}
+	}
+	return i, false, j
 }
 
 // Score scores one request. Errors that are the client's fault (400, 422)
@@ -211,7 +254,7 @@ func (b *batch) addJob(j *job) (int, bool) {
 // run time are in Result.Error with the on_error reward.
 func (s *Scorer) Score(ctx context.Context, req *Request) (Result, error) {
 	start := time.Now()
-	b := &batch{index: make(map[jobKey]int, 2)}
+	b := &batch{}
 	s.plan(b, req, nil)
 	it := &b.items[0]
 	if it.err != nil {
@@ -258,7 +301,7 @@ func firstError(it *item, b *batch) error {
 // no item could be scored because the service is overloaded.
 func (s *Scorer) ScoreBatch(ctx context.Context, defaults *Request, items []Request) ([]Result, Stats, error) {
 	start := time.Now()
-	b := &batch{index: make(map[jobKey]int, len(items)), items: make([]item, 0, len(items))}
+	b := &batch{items: make([]item, 0, len(items)), scores: make([]Score, 0, len(items))}
 	var d *defaultsPlan
 	if defaults != nil {
 		d = s.planDefaults(defaults)
@@ -296,21 +339,46 @@ type defaultsPlan struct {
 	canonRef    []byte
 	canonParams []byte
 	err         error
-	// taskKeys memoizes the task key of items that inherit both reference
-	// and params, by verifier: a GRPO group shares one.
-	taskKeys map[*verifierInfo]cache.Key
+	// tasks memoizes, by verifier, the task of the items that inherit both
+	// reference and params: a GRPO group shares one key and one Prepare.
+	tasks map[*verifierInfo]sharedTask
 }
 
-func (d *defaultsPlan) taskKey(info *verifierInfo) cache.Key {
-	if k, ok := d.taskKeys[info]; ok {
-		return k
+// sharedTask is a batch's task for the items that inherit its defaults.
+type sharedTask struct {
+	key  cache.Key
+	prep *prepSlot
+}
+
+// prepSlot prepares a batch's shared task once for all its jobs, sparing
+// each of them a look-up in the scorer-wide LRU.
+type prepSlot struct {
+	mu   sync.Mutex
+	done bool
+	task verifiers.Task
+	err  error
+}
+
+func (p *prepSlot) get(s *Scorer, j *job) (verifiers.Task, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.done {
+		p.task, p.err = s.prepare(j)
+		p.done = true
 	}
-	k := cache.TaskKey(info.spec.Name, info.spec.Version, d.canonRef, d.canonParams)
-	if d.taskKeys == nil {
-		d.taskKeys = make(map[*verifierInfo]cache.Key, 1)
+	return p.task, p.err
+}
+
+func (d *defaultsPlan) shared(info *verifierInfo) sharedTask {
+	if t, ok := d.tasks[info]; ok {
+		return t
 	}
-	d.taskKeys[info] = k
-	return k
+	t := sharedTask{key: cache.TaskKey(info.spec.Name, info.spec.Version, d.canonRef, d.canonParams), prep: &prepSlot{}}
+	if d.tasks == nil {
+		d.tasks = make(map[*verifierInfo]sharedTask, 1)
+	}
+	d.tasks[info] = t
+	return t
 }
 
 func (s *Scorer) planDefaults(d *Request) *defaultsPlan {
@@ -407,15 +475,20 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 			it.err = problem.Field("params", "%v", err)
 			return
 		}
-		j := &job{info: info, ref: req.Reference, params: req.Params, in: in, useCache: useCache, timeout: timeout}
+		var taskKey cache.Key
+		var prep *prepSlot
 		if inheritRef && inheritParams {
-			j.taskKey = d.taskKey(info)
+			t := d.shared(info)
+			taskKey, prep = t.key, t.prep
 		} else {
-			j.taskKey = cache.TaskKey(info.spec.Name, info.spec.Version, canonRef, canonParams)
+			taskKey = cache.TaskKey(info.spec.Name, info.spec.Version, canonRef, canonParams)
 		}
-		j.key = cache.ResultKey(j.taskKey, in.Response, info.spec.ReadsPrompt, prompt)
-		it.key = j.key
-		it.job, it.dup = b.addJob(j)
+		it.key = cache.ResultKey(taskKey, in.Response, info.spec.ReadsPrompt, prompt)
+		var j *job
+		if it.job, it.dup, j = b.addJob(jobKey{it.key, useCache}); j != nil {
+			j.info, j.ref, j.params, j.in, j.timeout = info, req.Reference, req.Params, in, timeout
+			j.taskKey, j.prep = taskKey, prep
+		}
 		return
 	}
 
@@ -440,13 +513,15 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 		if c.inheritsRef {
 			ref, cref = req.Reference, canonRef
 		}
-		j := &job{info: c.info, ref: ref, params: c.params, in: in, useCache: useCache, timeout: timeout}
-		j.taskKey = cache.TaskKey(c.info.spec.Name, c.info.spec.Version, cref, c.canonParams)
-		j.key = cache.ResultKey(j.taskKey, in.Response, c.info.spec.ReadsPrompt, prompt)
-		ji, dup := b.addJob(j)
+		taskKey := cache.TaskKey(c.info.spec.Name, c.info.spec.Version, cref, c.canonParams)
+		key := cache.ResultKey(taskKey, in.Response, c.info.spec.ReadsPrompt, prompt)
+		ji, dup, j := b.addJob(jobKey{key, useCache})
+		if j != nil {
+			j.info, j.ref, j.params, j.in, j.timeout, j.taskKey = c.info, ref, c.params, in, timeout, taskKey
+		}
 		allDup = allDup && dup
 		it.comps = append(it.comps, ji)
-		parts = append(parts, j.key[:])
+		parts = append(parts, key[:])
 	}
 	it.dup = allDup
 	it.key = cache.Derive("referee/rubric/v1", parts...)
@@ -562,9 +637,13 @@ func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
 	// Small groups run in the request's goroutine: requests in parallel
 	// already keep every core busy, and hand-offs to workers would cost more
 	// than cheap tasks. Large batches spread over the engine's concurrency.
+	// Work shared through the cache's in-flight de-duplication must not die
+	// with the first caller's connection: identical requests that joined it
+	// would inherit a "canceled". The engine's deadline still bounds it.
+	detached := context.WithoutCancel(ctx)
 	if len(todo) <= sequentialBelow {
 		for _, j := range todo {
-			s.run(ctx, j)
+			s.run(ctx, detached, j)
 		}
 	} else {
 		workers := min(len(todo), s.engine.Concurrency())
@@ -575,7 +654,7 @@ func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
 			go func() {
 				defer wg.Done()
 				for j := range next {
-					s.run(ctx, j)
+					s.run(ctx, detached, j)
 				}
 			}()
 		}
@@ -595,15 +674,12 @@ func (s *Scorer) execute(ctx context.Context, b *batch) (hits, computed int) {
 
 // run computes one job: through the cache's in-flight de-duplication when
 // caching is on, directly otherwise.
-func (s *Scorer) run(ctx context.Context, j *job) {
+// detached is ctx without its cancellation, for work that others may share.
+func (s *Scorer) run(ctx, detached context.Context, j *job) {
 	start := time.Now()
 	defer func() { j.elapsed = time.Since(start) }()
 	compute := func() ([]byte, bool, error) {
-		// Work shared through the cache's in-flight de-duplication must not
-		// die with the first caller's connection: identical requests that
-		// joined it would inherit a "canceled". The engine's deadline still
-		// bounds it.
-		res, err := s.compute(context.WithoutCancel(ctx), j)
+		res, err := s.compute(detached, j)
 		if err != nil {
 			return nil, false, err
 		}
@@ -615,6 +691,22 @@ func (s *Scorer) run(ctx context.Context, j *job) {
 	}
 	val, joined, err := s.cache.Do(ctx, j.key, compute)
 	j.shared = joined
+	var te *verifiers.TaskError
+	if joined && errors.As(err, &te) && te.Kind == "timeout" {
+		// The computation this item joined ran under the deadline of the
+		// request that started it. When that timeout_ms was shorter than
+		// this item's, try again with what is left of this item's own
+		// deadline, through the cache so that identical retries share one
+		// computation.
+		own := j.timeout
+		if own <= 0 || own > s.engine.Timeout() {
+			own = s.engine.Timeout()
+		}
+		if left := own - time.Since(start); te.Timeout > 0 && te.Timeout < own && left > 0 {
+			j.timeout = left
+			val, j.shared, err = s.cache.Do(ctx, j.key, compute)
+		}
+	}
 	if err != nil {
 		j.err = err
 		return
@@ -622,8 +714,19 @@ func (s *Scorer) run(ctx context.Context, j *job) {
 	j.res, j.err = decodeResult(val)
 }
 
+// validJSON checks a verifier's details before they are cached and sent:
+// goccy's validator took a third of encoding/json's time on typical details,
+// and FuzzValidJSON holds the two in agreement.
+func validJSON(b []byte) bool { return gojson.Valid(b) }
+
 func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) {
-	task, err := s.prepare(j)
+	var task verifiers.Task
+	var err error
+	if j.prep != nil {
+		task, err = j.prep.get(s, j)
+	} else {
+		task, err = s.prepare(j)
+	}
 	if err != nil {
 		return verifiers.Result{}, err
 	}
@@ -636,7 +739,7 @@ func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) 
 	}
 	if len(res.Details) == 0 {
 		res.Details = json.RawMessage("{}")
-	} else if !json.Valid(res.Details) {
+	} else if !validJSON(res.Details) {
 		return verifiers.Result{}, &verifiers.TaskError{Kind: "error", Err: fmt.Errorf("verifier %s returned invalid JSON details", j.info.id)}
 	}
 	return res, nil
@@ -653,7 +756,7 @@ func (s *Scorer) prepare(j *job) (verifiers.Task, error) {
 			return p, nil
 		}
 		p := s.safePrepare(j)
-		s.prepared.Add(j.taskKey, p)
+		s.prepared.Add(j.taskKey, p, preparedCost(j.ref, j.params))
 		return p, nil
 	})
 	p := v.(preparedTask)
@@ -693,7 +796,7 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 	if it.err != nil {
 		return s.failed(r, it, it.err)
 	}
-	r.Key = it.key.Hex()
+	r.Key = it.key
 	if it.job >= 0 {
 		j := b.jobs[it.job]
 		r.Verifier = j.info.id
@@ -702,14 +805,16 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 			return s.failed(r, it, j.err)
 		}
 		r.Reward = j.res.Score
-		r.Scores = map[string]float64{j.info.spec.Name: j.res.Score}
+		b.scores = append(b.scores, Score{j.info.spec.Name, j.res.Score})
+		n := len(b.scores)
+		r.Scores = b.scores[n-1 : n : n]
 		r.Details = j.res.Details
 		r.Cached = j.tier != cache.TierNone || j.shared || it.dup
 		return r
 	}
 	cr := it.rubric
 	r.Verifier = cr.label
-	r.Scores = make(map[string]float64, len(cr.comps))
+	r.Scores = make(Scores, 0, len(cr.comps))
 	var details bytes.Buffer
 	details.WriteByte('{')
 	cached := true
@@ -732,7 +837,7 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 			details.Write(pb)
 			continue
 		}
-		r.Scores[name] = j.res.Score
+		r.Scores = append(r.Scores, Score{name, j.res.Score})
 		details.Write(j.res.Details)
 		cached = cached && (j.tier != cache.TierNone || j.shared || it.dup)
 	}
@@ -743,7 +848,7 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 		return r
 	}
 	resp := it.req.Response
-	reward, err := cr.r.Eval(r.Scores, rubric.Vars{ResponseLength: utf8.RuneCountInString(*resp), ResponseWords: len(strings.Fields(*resp))})
+	reward, err := cr.r.Eval(r.Scores.Map(), rubric.Vars{ResponseLength: utf8.RuneCountInString(*resp), ResponseWords: len(strings.Fields(*resp))})
 	if err != nil {
 		r.Reward, r.Error = it.onError, ptr(problem.From(&verifiers.TaskError{Kind: "error", Err: err}))
 		return r
@@ -754,7 +859,7 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 
 func (s *Scorer) failed(r Result, it *item, err error) Result {
 	r.Reward = it.onError
-	r.Scores = map[string]float64{}
+	r.Scores = Scores{}
 	r.Details = json.RawMessage("{}")
 	r.Error = ptr(problem.From(err))
 	return r

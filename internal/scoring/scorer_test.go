@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,7 +105,7 @@ func TestScoreAndCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r1.Reward != 1 || r1.Cached || r1.Verifier != "probe@1" || r1.ID != "a" || r1.Scores["probe"] != 1 || len(r1.Key) != 64 {
+	if r1.Reward != 1 || r1.Cached || r1.Verifier != "probe@1" || r1.ID != "a" || len(r1.Scores) != 1 || r1.Scores[0] != (Score{"probe", 1}) || r1.Key.IsZero() {
 		t.Fatalf("first result = %+v", r1)
 	}
 	if string(r1.Details) != `{"prompt":"q"}` {
@@ -258,7 +260,7 @@ func TestRubric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Reward != 1 || r.Scores["correct"] != 1 || r.Scores["format"] != 1 || r.Verifier != "rubric:fmt_and_match" {
+	if r.Reward != 1 || !slices.Equal(r.Scores, Scores{{"correct", 1}, {"format", 1}}) || r.Verifier != "rubric:fmt_and_match" {
 		t.Fatalf("result = %+v", r)
 	}
 	var details map[string]json.RawMessage
@@ -363,5 +365,70 @@ func TestTransientResultsAreNotCached(t *testing.T) {
 	}
 	if p.scores.Load() != 2 {
 		t.Errorf("Score ran %d times, want 2", p.scores.Load())
+	}
+}
+
+// A request that joins an identical computation started under a shorter
+// timeout_ms is not failed by the other request's deadline.
+func TestJoinerKeepsItsOwnDeadline(t *testing.T) {
+	t.Parallel()
+	p := &probe{}
+	s, err := New(Config{
+		Registry: verifiers.NewRegistry(p),
+		Engine:   verifiers.NewEngine(verifiers.EngineConfig{Concurrency: 4, Timeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}),
+		Cache:    cache.New(cache.Config{Entries: 1000, TTL: time.Minute}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	short := 50
+	shortErr := make(chan error, 1)
+	go func() {
+		_, err := s.Score(ctx, &Request{Verifier: "probe", Reference: json.RawMessage(`"x"`), Response: str("spin"), Options: &Options{TimeoutMS: &short}})
+		shortErr <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // let the short request start the computation
+	res, err := s.Score(ctx, &Request{Verifier: "probe", Reference: json.RawMessage(`"x"`), Response: str("spin")})
+	if err != nil || res.Error != nil {
+		t.Fatalf("the request with the default deadline failed: %v %+v", err, res.Error)
+	}
+	if err := <-shortErr; err != nil {
+		t.Fatalf("short request: %v", err)
+	}
+}
+
+// Joiners with the same deadline as the computation they joined do not run
+// it again when it times out: one execution for all of them.
+func TestJoinersWithTheSameDeadlineDoNotRetry(t *testing.T) {
+	t.Parallel()
+	p := &probe{}
+	s, err := New(Config{
+		Registry: verifiers.NewRegistry(p),
+		Engine:   verifiers.NewEngine(verifiers.EngineConfig{Concurrency: 4, Timeout: 150 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}),
+		Cache:    cache.New(cache.Config{Entries: 1000, TTL: time.Minute}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Score(context.Background(), &Request{Verifier: "probe", Reference: json.RawMessage(`"x"`), Response: str("spin")})
+			if err != nil || res.Error == nil || res.Error.Status != 504 {
+				t.Errorf("want a 504 in the result, got %v %+v", err, res.Error)
+			}
+		}()
+		if i == 0 {
+			// The others join late, with time left on their own clocks:
+			// still no reason to run it again under the same deadline.
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wg.Wait()
+	if n := p.scores.Load(); n != 1 {
+		t.Errorf("%d executions for 4 identical requests with one deadline, want 1", n)
 	}
 }

@@ -7,6 +7,7 @@ package scoring
 import (
 	"encoding/json"
 
+	"github.com/referee/referee/cache"
 	"github.com/referee/referee/internal/problem"
 )
 
@@ -42,13 +43,15 @@ type BatchRequest struct {
 
 // Result is the outcome of one request.
 type Result struct {
-	ID       string             `json:"id,omitempty"`
-	Reward   float64            `json:"reward"`
-	Scores   map[string]float64 `json:"scores"`
-	Details  json.RawMessage    `json:"details"`
-	Cached   bool               `json:"cached"`
-	Verifier string             `json:"verifier"`
-	Key      string             `json:"key"`
+	ID       string          `json:"id,omitempty"`
+	Reward   float64         `json:"reward"`
+	Scores   Scores          `json:"scores"`
+	Details  json.RawMessage `json:"details"`
+	Cached   bool            `json:"cached"`
+	Verifier string          `json:"verifier"`
+	// Key is the result's cache key, in hex on the wire; zero (empty on the
+	// wire) when the request was refused before a key existed.
+	Key cache.Key `json:"key"`
 	// ElapsedUS is the time spent on this item in microseconds (for a batch
 	// item that was shared with an identical one, the shared computation's).
 	ElapsedUS int64            `json:"elapsed_us"`
