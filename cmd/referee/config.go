@@ -20,6 +20,7 @@ type Config struct {
 	APIKeys         []string
 	Rubrics         string
 	MaxBody         int64
+	MaxInflight     int64
 	MaxBatch        int
 	TaskTimeout     time.Duration
 	Concurrency     int
@@ -31,6 +32,7 @@ type Config struct {
 	MemoryLimit     int64
 	LogLevel        string
 	LogFormat       string
+	PprofAddr       string
 
 	RedisURL    string
 	CachePrefix string
@@ -66,6 +68,15 @@ func settings() []setting {
 			func(c *Config, v string) error { c.Rubrics = v; return nil }, func(c *Config) string { return c.Rubrics }},
 		{"max-body", "REFEREE_MAX_BODY", "8MiB", "largest request body (bytes, or with KiB/MiB/GiB)", false,
 			func(c *Config, v string) (err error) { c.MaxBody, err = parseSize(v); return err }, func(c *Config) string { return strconv.FormatInt(c.MaxBody, 10) }},
+		{"max-inflight-bytes", "REFEREE_MAX_INFLIGHT_BYTES", "0", "request bodies held at once, by Content-Length; beyond it a POST gets 503 (0: 32 x max-body)", false,
+			func(c *Config, v string) (err error) {
+				if strings.TrimSpace(v) == "0" {
+					c.MaxInflight = 0
+					return nil
+				}
+				c.MaxInflight, err = parseSize(v)
+				return err
+			}, func(c *Config) string { return strconv.FormatInt(c.MaxInflight, 10) }},
 		{"max-batch", "REFEREE_MAX_BATCH", "4096", "most items in one batch", false,
 			func(c *Config, v string) (err error) { c.MaxBatch, err = positiveInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.MaxBatch) }},
 		{"task-timeout", "REFEREE_TASK_TIMEOUT", "5s", "deadline of one verifier task", false,
@@ -74,8 +85,8 @@ func settings() []setting {
 			func(c *Config, v string) (err error) { c.Concurrency, err = positiveInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.Concurrency) }},
 		{"queue", "REFEREE_QUEUE", "0", "tasks that may wait for a worker before 503 (0: 64 per worker)", false,
 			func(c *Config, v string) (err error) { c.QueueSize, err = nonNegativeInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.QueueSize) }},
-		{"cache-entries", "REFEREE_CACHE_ENTRIES", "200000", "entries of the in-memory result cache", false,
-			func(c *Config, v string) (err error) { c.CacheEntries, err = positiveInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.CacheEntries) }},
+		{"cache-entries", "REFEREE_CACHE_ENTRIES", "200000", "size of the in-memory result cache, in typical entries of 256 bytes; 0: no memory tier", false,
+			func(c *Config, v string) (err error) { c.CacheEntries, err = nonNegativeInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.CacheEntries) }},
 		{"cache-ttl", "REFEREE_CACHE_TTL", "1h", "lifetime of a cached result", false,
 			func(c *Config, v string) (err error) { c.CacheTTL, err = positiveDuration(v); return err }, func(c *Config) string { return c.CacheTTL.String() }},
 		{"prepared-entries", "REFEREE_PREPARED_ENTRIES", "4096", "prepared tasks kept (one per distinct reference and params)", false,
@@ -95,6 +106,8 @@ func settings() []setting {
 			func(c *Config, v string) error { c.LogLevel = v; return oneOf(v, "debug", "info", "warn", "error") }, func(c *Config) string { return c.LogLevel }},
 		{"log-format", "REFEREE_LOG_FORMAT", "text", "text or json", false,
 			func(c *Config, v string) error { c.LogFormat = v; return oneOf(v, "text", "json") }, func(c *Config) string { return c.LogFormat }},
+		{"pprof-addr", "REFEREE_PPROF_ADDR", "", "address of a separate net/http/pprof listener (keep it on loopback); empty: off", false,
+			func(c *Config, v string) error { c.PprofAddr = v; return nil }, func(c *Config) string { return c.PprofAddr }},
 		{"redis-url", "REFEREE_REDIS_URL", "", "redis:// or rediss:// URL, or comma-separated cluster seed addresses; empty: memory tier only", true,
 			func(c *Config, v string) error { c.RedisURL = v; return nil }, func(c *Config) string { return c.RedisURL }},
 		{"cache-prefix", "REFEREE_CACHE_PREFIX", "referee:", "namespace of this deployment's Redis keys", false,

@@ -48,18 +48,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	e := server.New(server.Config{
-		Scorer:       a.scorer,
-		Registry:     a.registry,
-		Metrics:      a.metrics,
-		Logger:       logger,
-		APIKeys:      cfg.APIKeys,
-		MaxBody:      cfg.MaxBody,
-		MaxBatch:     cfg.MaxBatch,
-		Dependencies: a.dependencies,
-		OpenAPI:      openapi.Spec,
-		Docs:         docs,
-		Validator:    a.validator,
-		Version:      version,
+		Scorer:           a.scorer,
+		Registry:         a.registry,
+		Metrics:          a.metrics,
+		Logger:           logger,
+		APIKeys:          cfg.APIKeys,
+		MaxBody:          cfg.MaxBody,
+		MaxInflightBytes: cfg.MaxInflight,
+		MaxBatch:         cfg.MaxBatch,
+		Dependencies:     a.dependencies,
+		OpenAPI:          openapi.Spec,
+		Docs:             docs,
+		Validator:        a.validator,
+		Version:          version,
 	})
 	// The compatibility endpoints (OpenRLHF, OpenAI graders) share the API's
 	// keys and limits and call the same scorer.
@@ -89,10 +90,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// A body that trickles in holds a goroutine and a buffer; two
+		// minutes is room for REFEREE_MAX_BODY over a slow link. There is
+		// no write timeout: a task may run as long as its deadline allows.
+		ReadTimeout: 2 * time.Minute,
+		IdleTimeout: 120 * time.Second,
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "verifiers", a.registry.Names())
 	errc := make(chan error, 1)

@@ -7,7 +7,6 @@
 package compat
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,21 +152,6 @@ func readBody(c echo.Context, limit int64) ([]byte, error) {
 		return nil, problem.BadRequest("reading the body: " + err.Error())
 	}
 	return b, nil
-}
-
-// decode decodes body into v. strict rejects unknown fields.
-func decode(body []byte, v any, strict bool) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(v); err != nil {
-		return problem.FromJSON(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.BadRequest("the body has data after the JSON value")
-	}
-	return nil
 }
 
 // writeJSON writes v with a 200.

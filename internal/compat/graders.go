@@ -18,6 +18,7 @@ import (
 	"github.com/expr-lang/expr/parser"
 	"github.com/labstack/echo/v4"
 
+	"github.com/referee/referee/internal/jsonbody"
 	"github.com/referee/referee/internal/problem"
 	"github.com/referee/referee/internal/scoring"
 	"github.com/referee/referee/rubric"
@@ -129,7 +130,7 @@ func (g *graderHandler) validate(c echo.Context) error {
 		return err
 	}
 	var req validateRequest
-	if err := decode(body, &req, true); err != nil {
+	if err := jsonbody.Decode(body, &req, true); err != nil {
 		return err
 	}
 	if _, err := g.compile(req.Grader, "grader", true); err != nil {
@@ -146,7 +147,7 @@ func (g *graderHandler) run(c echo.Context) error {
 		return err
 	}
 	var req runRequest
-	if err := decode(body, &req, true); err != nil {
+	if err := jsonbody.Decode(body, &req, true); err != nil {
 		return err
 	}
 	if req.ModelSample == nil {
@@ -332,7 +333,7 @@ func (g *graderHandler) compile(raw json.RawMessage, field string, top bool) (*c
 		return problem.Field(field+sub, format, args...)
 	}
 	strict := func(v any) error {
-		if err := decode(raw, v, true); err != nil {
+		if err := jsonbody.Decode(raw, v, true); err != nil {
 			var pe *problem.Error
 			if errors.As(err, &pe) && len(pe.Errors) == 1 {
 				return bad("."+pe.Errors[0].Field, "%s", pe.Errors[0].Message)

@@ -10,21 +10,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/semaphore"
 
+	"github.com/referee/referee/internal/jsonbody"
 	"github.com/referee/referee/internal/metrics"
 	"github.com/referee/referee/internal/problem"
 	"github.com/referee/referee/internal/scoring"
@@ -65,6 +63,10 @@ type Config struct {
 	Version string
 	// RetryAfter is the Retry-After value sent with 503 (seconds).
 	RetryAfter int
+	// MaxInflightBytes bounds the request bodies held at once, counted by
+	// Content-Length (MaxBody when unknown); 0 means 32 × MaxBody. A POST
+	// beyond it is answered 503 with Retry-After before its body is read.
+	MaxInflightBytes int64
 }
 
 // Server holds the handlers' state.
@@ -74,6 +76,7 @@ type Server struct {
 	validator *validation.Validator
 	bufs      sync.Pool // *bytes.Buffer for request bodies
 	outs      sync.Pool // *[]byte for encoded responses
+	inflight  *semaphore.Weighted
 }
 
 // New returns the echo instance serving the API.
@@ -87,7 +90,11 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Validator == nil {
 		cfg.Validator = validation.New()
 	}
-	s := &Server{cfg: cfg, validator: cfg.Validator}
+	if cfg.MaxInflightBytes <= 0 {
+		cfg.MaxInflightBytes = 32 * cfg.MaxBody
+	}
+	cfg.MaxInflightBytes = max(cfg.MaxInflightBytes, cfg.MaxBody)
+	s := &Server{cfg: cfg, validator: cfg.Validator, inflight: semaphore.NewWeighted(cfg.MaxInflightBytes)}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.outs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	for _, k := range cfg.APIKeys {
@@ -97,7 +104,7 @@ func New(cfg Config) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.Validator = s.validator
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.observe, s.recoverPanics)
+	e.Use(s.observe, s.recoverPanics, s.admitBody)
 
 	auth := s.requireKey
 	e.POST("/v1/score", s.score, auth)
@@ -241,6 +248,31 @@ func fromEcho(he *echo.HTTPError) problem.Details {
 	return problem.Details{Type: problem.TypeBase + typ, Title: title, Status: he.Code, Detail: msg}
 }
 
+// admitBody bounds the request bytes held at once: every body is read
+// whole into memory, and many large bodies together could otherwise
+// exhaust it long before any one of them reaches REFEREE_MAX_BODY. It runs
+// for every POST, the compatibility endpoints' included.
+func (s *Server) admitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Method != http.MethodPost {
+			return next(c)
+		}
+		n := req.ContentLength
+		if n < 0 || n > s.cfg.MaxBody {
+			// Unknown, or over the limit (the handler answers 413 without
+			// reading it): count the most a handler will read.
+			n = s.cfg.MaxBody
+		}
+		if !s.inflight.TryAcquire(n) {
+			return problem.New(http.StatusServiceUnavailable, "overloaded", "Overloaded",
+				fmt.Sprintf("%d bytes of request bodies are in flight (REFEREE_MAX_INFLIGHT_BYTES); retry after the Retry-After delay", s.cfg.MaxInflightBytes))
+		}
+		defer s.inflight.Release(n)
+		return next(c)
+	}
+}
+
 // readBody reads a JSON body within the size limit into a pooled buffer.
 func (s *Server) readBody(c echo.Context) (*bytes.Buffer, error) {
 	req := c.Request()
@@ -278,61 +310,6 @@ func tooLarge(limit int64) error {
 		fmt.Sprintf("the body is over the limit of %d bytes (REFEREE_MAX_BODY)", limit))
 }
 
-// decode strictly decodes body into v: unknown fields and trailing data are
-// errors that name the field.
-//
-// Valid bodies take goccy/go-json, which decoded a batch 3-4 times faster
-// than encoding/json; anything it rejects (or panics on) is decoded again by
-// encoding/json, whose errors are the ones clients see, so a fast-path bug
-// can cost time but never correctness or a 500. Bodies with invalid UTF-8
-// go straight to encoding/json, which replaces it with U+FFFD as the cache
-// keys expect. FuzzDecodeAgreement holds the two decoders in agreement.
-func decode(body []byte, v any, fresh func() any) error {
-	if utf8.Valid(body) && fastDecode(body, v) == nil {
-		return nil
-	}
-	target := v
-	if fresh != nil {
-		target = fresh() // the fast path may have half-filled v
-	}
-	if err := stdDecode(body, target); err != nil {
-		return err
-	}
-	if fresh != nil {
-		reflect.ValueOf(v).Elem().Set(reflect.ValueOf(target).Elem())
-	}
-	return nil
-}
-
-func fastDecode(body []byte, v any) (err error) {
-	defer func() {
-		if recover() != nil {
-			err = errors.New("fast decoder panicked")
-		}
-	}()
-	dec := gojson.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
-		return errors.New("trailing data")
-	}
-	return nil
-}
-
-func stdDecode(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.FromJSON(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.BadRequest("the body has data after the JSON value")
-	}
-	return nil
-}
-
 func (s *Server) score(c echo.Context) error {
 	buf, err := s.readBody(c)
 	if err != nil {
@@ -340,7 +317,7 @@ func (s *Server) score(c echo.Context) error {
 	}
 	defer s.putBuf(buf)
 	var req scoring.Request
-	if err := decode(buf.Bytes(), &req, func() any { return new(scoring.Request) }); err != nil {
+	if err := jsonbody.Decode(buf.Bytes(), &req, true); err != nil {
 		return err
 	}
 	res, err := s.cfg.Scorer.Score(c.Request().Context(), &req)
@@ -356,11 +333,17 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		return err
 	}
 	defer s.putBuf(buf)
-	if n, ok := countItems(buf.Bytes()); ok && n > s.cfg.MaxBatch {
+	n, counted := countItems(buf.Bytes())
+	if counted && n > s.cfg.MaxBatch {
 		return batchTooLarge(n, s.cfg.MaxBatch)
 	}
 	var req scoring.BatchRequest
-	if err := decode(buf.Bytes(), &req, func() any { return new(scoring.BatchRequest) }); err != nil {
+	if counted {
+		// The decoder fills the capacity it is given: one allocation
+		// instead of a slice grown item by item.
+		req.Items = make([]scoring.Request, 0, n)
+	}
+	if err := jsonbody.Decode(buf.Bytes(), &req, true); err != nil {
 		return err
 	}
 	if err := c.Validate(&req); err != nil {

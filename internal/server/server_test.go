@@ -186,3 +186,78 @@ func TestVerifierExamplesScoreAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Bodies in flight are bounded in bytes: while one body of unknown length
+// (counted at MaxBody) is being read, a second POST over the budget gets a
+// 503 with Retry-After, without its body being read; once the first ends,
+// POSTs are admitted again.
+func TestInflightBodyBudget(t *testing.T) {
+	t.Parallel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg := verifiers.NewRegistry(stringmatch.New())
+	m := metrics.New()
+	sc, err := scoring.New(scoring.Config{
+		Registry: reg,
+		Engine:   verifiers.NewEngine(verifiers.EngineConfig{Concurrency: 1, Timeout: time.Second, Logger: quiet}),
+		Cache:    cache.New(cache.Config{Entries: 100, TTL: time.Minute}),
+		Logger:   quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := server.New(server.Config{Scorer: sc, Registry: reg, Metrics: m, Logger: quiet, MaxBody: 4096, MaxInflightBytes: 6000, MaxBatch: 10, Version: "test"})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	body := `{"verifier":"string_match","reference":"a","response":"a"}`
+	pr, pw := io.Pipe()
+	slow := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/score", pr) // no Content-Length: counted at MaxBody
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			slow <- 0
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.StatusCode
+	}()
+	if _, err := pw.Write([]byte(body[:10])); err != nil {
+		t.Fatal(err)
+	}
+	post := func() *http.Response {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/score", strings.NewReader(strings.Repeat(" ", 2500)+body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.ReadAll(resp.Body)
+		return resp
+	}
+	// 4096 held by the slow body; 2,558 more would pass 6,000.
+	var resp *http.Response
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if resp = post(); resp.StatusCode == http.StatusServiceUnavailable || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // the slow request is not in its handler yet
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+		t.Fatalf("over the budget: status %d, Retry-After %q, %s; want a 503 problem with Retry-After",
+			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"))
+	}
+	if _, err := pw.Write([]byte(body[10:])); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if code := <-slow; code != http.StatusOK {
+		t.Fatalf("the slow request: status %d, want 200", code)
+	}
+	if resp := post(); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the slow body ended: status %d, want 200", resp.StatusCode)
+	}
+}
