@@ -15,6 +15,9 @@ func TestBadInput(t *testing.T) {
 	huge := `{"verifier":"string_match","reference":"a","response":"` + strings.Repeat("x", 50<<20) + `"}`
 	deep := strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000)
 	deepRef := `{"verifier":"string_match","response":"x","reference":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`
+	// Fields that take any JSON, nested far past any decoder's stack budget.
+	deeperRef := `{"verifier":"string_match","response":"x","reference":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`
+	deepParams := `{"verifier":"string_match","response":"x","params":` + strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000) + `}`
 	items := make([]string, 101)
 	for i := range items {
 		items[i] = `{"response":"x"}`
@@ -53,6 +56,8 @@ func TestBadInput(t *testing.T) {
 		{"response in defaults", "POST", "/v1/score/batch", "application/json", `{"defaults":{"response":"x"},"items":[]}`, 400, "defaults.response", ""},
 		{"deeply nested JSON", "POST", "/v1/score", "application/json", deep, 400, "", ""},
 		{"deeply nested reference", "POST", "/v1/score", "application/json", deepRef, 400, "reference", ""},
+		{"reference nested 100,000 deep", "POST", "/v1/score", "application/json", deeperRef, 400, "", "depth"},
+		{"params nested 100,000 deep", "POST", "/v1/score", "application/json", deepParams, 400, "", "depth"},
 		{"wrong content type", "POST", "/v1/score", "text/plain", `{"verifier":"string_match","reference":"a","response":"a"}`, 415, "", "Content-Type"},
 		{"no content type", "POST", "/v1/score", "", `{"verifier":"string_match","reference":"a","response":"a"}`, 415, "", ""},
 		{"unknown route", "GET", "/v2/nothing", "", ``, 404, "", "/v2/nothing"},

@@ -85,7 +85,23 @@ func FreePort(t testing.TB) int {
 // StartReferee starts `referee serve` on a free port with env (plus PATH
 // and HOME; nothing else of the test's environment leaks in), waits until
 // /healthz answers, and stops it at the end of the test.
+//
+// FreePort's port is free when it answers but may be taken before referee
+// binds it; a start that fails on a taken address is retried on another.
 func StartReferee(t testing.TB, env map[string]string, args ...string) *Referee {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		r, portTaken := startReferee(t, env, args...)
+		if !portTaken || attempt == 3 {
+			if portTaken {
+				t.Fatalf("referee could not bind a free port in %d attempts:\n%s", attempt, r.Logs())
+			}
+			return r
+		}
+	}
+}
+
+func startReferee(t testing.TB, env map[string]string, args ...string) (_ *Referee, portTaken bool) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	cmd := exec.Command(binPath, append([]string{"serve"}, args...)...)
@@ -112,11 +128,14 @@ func StartReferee(t testing.TB, env map[string]string, args ...string) *Referee 
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return r
+				return r, false
 			}
 		}
 		select {
 		case <-r.done:
+			if strings.Contains(r.Logs(), "address already in use") {
+				return r, true
+			}
 			t.Fatalf("referee exited at start: %v\n%s", cmd.ProcessState, r.Logs())
 		default:
 		}

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/referee/referee/cache/redistest"
+	"github.com/referee/referee/tests/internal/loadclient"
 )
 
 type options struct {
@@ -61,7 +62,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of back-to-back memory and Redis passes in (a); the median ratio is reported")
 	flag.IntVar(&o.batches, "batches", 40, "batches of 256 timed in (b)")
 	flag.IntVar(&o.groups, "groups", 200, "groups of 16 sent to both replicas in (c)")
-	flag.IntVar(&o.concurrency, "c", 8, "concurrent client requests")
+	flag.IntVar(&o.concurrency, "c", 16, "concurrent client connections (16, as in tests/load)")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "bound of the whole run")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -303,13 +304,27 @@ func (l *loader) pass(ctx context.Context, r *replica, items []string, c int, wa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// The light client of tests/load: net/http's took most of a
+			// core here, which the replicas and Redis then lacked.
+			conn, err := loadclient.Dial(strings.TrimPrefix(r.url, "http://"))
+			if err != nil {
+				once.Do(func() { firstErr = err })
+				return
+			}
+			defer conn.Close()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(bodies) || ctx.Err() != nil {
 					return
 				}
 				var res scoreResult
-				err := l.post(ctx, r.url+"/v1/score", bodies[i], &res)
+				status, body, err := conn.Post("/v1/score", bodies[i])
+				if err == nil && status != 200 {
+					err = fmt.Errorf("item %d: status %d: %s", i, status, body)
+				}
+				if err == nil {
+					err = json.Unmarshal(body, &res)
+				}
 				if err == nil && res.Error != nil {
 					err = fmt.Errorf("item %d: error %s", i, *res.Error)
 				}
@@ -318,6 +333,7 @@ func (l *loader) pass(ctx context.Context, r *replica, items []string, c int, wa
 				}
 				if err != nil {
 					once.Do(func() { firstErr = err })
+					return
 				}
 			}
 		}()
@@ -347,9 +363,9 @@ func (l *loader) hitRates(ctx context.Context, o options, runID string) (bool, e
 	}); err != nil {
 		return false, fmt.Errorf("values did not reach Redis: %w", err)
 	}
-	// A memory tier of one entry: every look-up misses memory and is
-	// served by Redis, as on a fresh replica, for as many passes as needed.
-	red, err := l.start(ctx, "redis-only", "REFEREE_CACHE_ENTRIES=1")
+	// No memory tier: every look-up misses memory and is served by Redis,
+	// as on a fresh replica, for as many passes as needed.
+	red, err := l.start(ctx, "redis-only", "REFEREE_CACHE_ENTRIES=0")
 	if err != nil {
 		return false, err
 	}
