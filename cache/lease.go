@@ -171,7 +171,7 @@ func (r *Redis) LeaseBatch(ctx context.Context, keys []Key) ([][]byte, []func([]
 	}
 	token := rand.Text()
 	ttl := r.leaseTTL.Milliseconds()
-	probe, err := r.enter(opLease)
+	rc, err := r.enter(opLease)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,7 +212,7 @@ func (r *Redis) LeaseBatch(ctx context.Context, keys []Key) ([][]byte, []func([]
 		}
 		copy(replies, res)
 	}
-	r.exit(ctx, opLease, probe, err)
+	r.exit(ctx, opLease, rc, err)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -233,14 +233,14 @@ func (r *Redis) LeaseBatch(ctx context.Context, keys []Key) ([][]byte, []func([]
 
 // acquire runs acquireScript once, through the breaker and the timeout.
 func (r *Redis) acquire(ctx context.Context, keys []string, token string) (int64, []byte, error) {
-	probe, err := r.enter(opLease)
+	rc, err := r.enter(opLease)
 	if err != nil {
 		return 0, nil, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	res, err := acquireScript.Run(cctx, r.client, keys, token, r.leaseTTL.Milliseconds()).Slice()
-	r.exit(ctx, opLease, probe, err)
+	r.exit(ctx, opLease, rc, err)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -310,13 +310,13 @@ func (r *Redis) hold(key Key, token string) func([]byte) {
 // extend renews a held lease; false means it is no longer ours or Redis
 // did not answer.
 func (r *Redis) extend(key Key, token string) bool {
-	probe, err := r.enter(opLease)
+	rc, err := r.enter(opLease)
 	if err != nil {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
 	n, err := extendScript.Run(ctx, r.client, []string{r.leaseKey(key)}, token, r.leaseTTL.Milliseconds()).Int64()
-	r.exit(context.Background(), opLease, probe, err)
+	r.exit(context.Background(), opLease, rc, err)
 	return err == nil && n == 1
 }

@@ -364,33 +364,43 @@ func (r *Redis) redisKey(k Key, suffix string) string {
 	return b.String()
 }
 
-// enter asks the breaker whether a call may go to Redis.
-func (r *Redis) enter(op redisOp) (probe bool, err error) {
-	if r.closed.Load() {
-		return false, ErrClosed
-	}
-	ok, probe := r.breaker.allow(time.Now())
-	if !ok {
-		r.metrics.op[op].bypassed.Inc()
-		return false, ErrBypassed
-	}
-	r.metrics.op[op].calls.Inc()
-	return probe, nil
+// redisCall is one call let through by the breaker.
+type redisCall struct {
+	probe bool      // the breaker's half-open probe
+	start time.Time // when it was let through
 }
 
-// exit records the outcome of a call: failures are counted, logged at a
-// bounded rate and reported to the breaker. redis.Nil is a miss, not a
-// failure, and a caller that gave up first says nothing about Redis.
-func (r *Redis) exit(parent context.Context, op redisOp, probe bool, err error) {
+// enter asks the breaker whether a call may go to Redis.
+func (r *Redis) enter(op redisOp) (redisCall, error) {
+	if r.closed.Load() {
+		return redisCall{}, ErrClosed
+	}
+	now := time.Now()
+	ok, probe := r.breaker.allow(now)
+	if !ok {
+		r.metrics.op[op].bypassed.Inc()
+		return redisCall{}, ErrBypassed
+	}
+	r.metrics.op[op].calls.Inc()
+	return redisCall{probe: probe, start: now}, nil
+}
+
+// exit records the outcome of a call: its duration, and failures, which
+// are counted, logged at a bounded rate and reported to the breaker.
+// redis.Nil is a miss, not a failure, and a caller that gave up first says
+// nothing about Redis.
+func (r *Redis) exit(parent context.Context, op redisOp, rc redisCall, err error) {
+	now := time.Now()
+	r.metrics.op[op].seconds.Observe(now.Sub(rc.start).Seconds())
 	switch {
 	case err == nil || errors.Is(err, redis.Nil):
-		r.breaker.done(time.Now(), probe, callOK, nil)
+		r.breaker.done(now, rc.probe, callOK, nil)
 	case parent.Err() != nil:
-		r.breaker.done(time.Now(), probe, callNeutral, nil)
+		r.breaker.done(now, rc.probe, callNeutral, nil)
 	default:
 		r.metrics.op[op].errors.Inc()
 		r.errLog.record(op.String(), err)
-		r.breaker.done(time.Now(), probe, callFailed, err)
+		r.breaker.done(now, rc.probe, callFailed, err)
 	}
 }
 
@@ -511,7 +521,7 @@ func (r *Redis) getBatch(batch []*getWaiter) {
 // fetch is one look-up round trip, through the breaker and the timeout.
 // It serves many callers, so it is bounded by the tier's timeout alone.
 func (r *Redis) fetch(keys []Key) ([][]byte, error) {
-	probe, err := r.enter(opGet)
+	rc, err := r.enter(opGet)
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +533,7 @@ func (r *Redis) fetch(keys []Key) ([][]byte, error) {
 	} else {
 		err = r.getMGet(ctx, keys, out)
 	}
-	r.exit(context.Background(), opGet, probe, err)
+	r.exit(context.Background(), opGet, rc, err)
 	if err != nil {
 		return nil, err
 	}
@@ -659,7 +669,7 @@ func (r *Redis) drain(batch []writeOp) []writeOp {
 // flush writes batch in one pipeline. A bypassed or failed batch is
 // dropped: the cache is an accelerator, and a lease left behind expires.
 func (r *Redis) flush(batch []writeOp) {
-	probe, err := r.enter(opSet)
+	rc, err := r.enter(opSet)
 	if err != nil {
 		r.metrics.dropped.Add(float64(len(batch)))
 		return
@@ -670,7 +680,7 @@ func (r *Redis) flush(batch []writeOp) {
 		r.queueWrites(ctx, p, batch)
 		return nil
 	})
-	r.exit(context.Background(), opSet, probe, err)
+	r.exit(context.Background(), opSet, rc, err)
 	if err != nil {
 		r.metrics.dropped.Add(float64(len(batch)))
 	}
@@ -735,7 +745,7 @@ func (r *Redis) healthLoop() {
 }
 
 func (r *Redis) ping() {
-	probe, err := r.enter(opPing)
+	rc, err := r.enter(opPing)
 	if err != nil {
 		return
 	}
@@ -749,7 +759,7 @@ func (r *Redis) ping() {
 	} else {
 		err = r.client.Ping(ctx).Err()
 	}
-	r.exit(context.Background(), opPing, probe, err)
+	r.exit(context.Background(), opPing, rc, err)
 }
 
 // Status reports the tier's state for /readyz: "ok" when Redis answers,
@@ -874,12 +884,14 @@ func (o redisOp) String() string {
 // does not look its labels up.
 type opCounters struct {
 	calls, errors, bypassed prometheus.Counter
+	seconds                 prometheus.Observer
 }
 
 // redisMetrics are the tier's Prometheus metrics.
 type redisMetrics struct {
 	op         [numOps]opCounters
 	calls      *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
 	bypassed   *prometheus.CounterVec
 	dropped    prometheus.Counter
@@ -896,6 +908,14 @@ func newRedisMetrics(queueLen func() float64) *redisMetrics {
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: ns + "calls_total",
 			Help: "Calls sent to Redis by operation (get, set, lease, ping); a batch is one call and one round trip per node.",
+		}, []string{"op"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: ns + "call_duration_seconds",
+			Help: "Time of Redis calls by operation, from the breaker letting them through to their answer or failure; a look-up's includes waiting for a connection.",
+			// Loopback round trips take tens of microseconds; the
+			// upper buckets are a remote or struggling Redis, up to
+			// the tier's timeouts.
+			Buckets: []float64{.000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"op"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: ns + "errors_total",
@@ -938,6 +958,7 @@ func (m *redisMetrics) resolve() *redisMetrics {
 		name := o.String()
 		m.op[o] = opCounters{
 			calls:    m.calls.WithLabelValues(name),
+			seconds:  m.duration.WithLabelValues(name),
 			errors:   m.errors.WithLabelValues(name),
 			bypassed: m.bypassed.WithLabelValues(name),
 		}
@@ -946,7 +967,7 @@ func (m *redisMetrics) resolve() *redisMetrics {
 }
 
 func (m *redisMetrics) register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.calls, m.errors, m.bypassed, m.dropped, m.breaker, m.leases, m.joins, m.takeovers, m.queueDepth} {
+	for _, c := range []prometheus.Collector{m.calls, m.duration, m.errors, m.bypassed, m.dropped, m.breaker, m.leases, m.joins, m.takeovers, m.queueDepth} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

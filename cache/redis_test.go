@@ -47,7 +47,8 @@ func newTestRedis(t *testing.T, url string, mod func(*RedisConfig)) (*Redis, *pr
 	return r, reg
 }
 
-// metric returns the sum of every series of the named metric in reg.
+// metric returns the sum of every series of the named metric in reg; a
+// histogram counts its observations.
 func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
@@ -65,6 +66,8 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 				sum += m.Counter.GetValue()
 			case m.Gauge != nil:
 				sum += m.Gauge.GetValue()
+			case m.Histogram != nil:
+				sum += float64(m.Histogram.GetSampleCount())
 			}
 		}
 	}
@@ -265,7 +268,7 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 func TestRedisOneRoundTripPerBatch(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	r, _ := newTestRedis(t, srv.URL(), func(c *RedisConfig) { c.HealthInterval = -1 })
+	r, reg := newTestRedis(t, srv.URL(), func(c *RedisConfig) { c.HealthInterval = -1 })
 	hook := &countHook{}
 	r.Client().AddHook(hook)
 	ctx := context.Background()
@@ -303,6 +306,12 @@ func TestRedisOneRoundTripPerBatch(t *testing.T) {
 	if d := after["mget"] - before["mget"]; d != 1 || after["get"] != before["get"] {
 		t.Errorf("server saw %d MGETs and %d GETs for one batch, want 1 and 0", d, after["get"]-before["get"])
 	}
+	// Every call is timed: the write pipelines and the one look-up.
+	eventually(t, 2*time.Second, "every Redis call timed", func() bool {
+		calls := metric(t, reg, "referee_cache_redis_calls_total")
+		timed := metric(t, reg, "referee_cache_redis_call_duration_seconds")
+		return calls >= 2 && timed == calls
+	})
 }
 
 // TestRedisGetCoalesces: concurrent look-ups share round trips, and every
