@@ -50,6 +50,9 @@ type Engine struct {
 	work    chan *call // idle runners receive here
 	waiting atomic.Int64
 	logged  sync.Map // verifier name -> struct{}: stacks are logged once per verifier
+	overrun sync.Map // verifier name -> struct{}: deadline overruns are logged once per verifier
+
+	overrunning atomic.Int64
 }
 
 // NewEngine returns an Engine for cfg.
@@ -71,6 +74,11 @@ func NewEngine(cfg EngineConfig) *Engine {
 
 // Concurrency returns how many tasks run at once.
 func (e *Engine) Concurrency() int { return e.cfg.Concurrency }
+
+// Overrunning returns how many tasks are still running after Run gave up on
+// them at their deadline. Each holds its slot until it ends, so a verifier
+// that ignores its context shows here before it shows as lost capacity.
+func (e *Engine) Overrunning() int { return int(e.overrunning.Load()) }
 
 // Timeout returns the server's task deadline.
 func (e *Engine) Timeout() time.Duration { return e.cfg.Timeout }
@@ -115,18 +123,23 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 		*c = call{done: c.done}
 		callPool.Put(c)
 	case <-ctx.Done():
-		select {
-		case <-c.done: // finished at the deadline: keep the result
+		if !c.state.CompareAndSwap(callRunning, callAbandoned) {
+			// Finished at the deadline: the runner is about to signal.
+			<-c.done
 			res, err = c.res, c.err
 			*c = call{done: c.done}
 			callPool.Put(c)
 			e.observe(verifier, start, err)
 			return res, err
-		default:
 		}
 		// The task overran. Its runner still owns c and will finish it in
 		// the background (well-behaved tasks stop at ctx.Done()); c is not
 		// reused.
+		e.overrunning.Add(1)
+		if _, seen := e.overrun.LoadOrStore(verifier, struct{}{}); !seen {
+			e.cfg.Logger.Warn("verifier task overran its deadline; it keeps its slot until it ends (logged once per verifier, counted in referee_tasks_overrunning)",
+				"verifier", verifier, "timeout", timeout)
+		}
 		kind := "timeout"
 		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			kind = "canceled"
@@ -181,7 +194,16 @@ type call struct {
 	err      error
 	done     chan struct{}
 	slot     chan struct{} // when set, released as the task ends
+	state    atomic.Int32  // callRunning, then callFinished or callAbandoned
 }
+
+// States of a dispatched call: its runner finishing it and Run giving up
+// on it at the deadline race, and exactly one of them wins.
+const (
+	callRunning int32 = iota
+	callFinished
+	callAbandoned
+)
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
@@ -223,6 +245,9 @@ func (e *Engine) execute(c *call) {
 		}
 		if c.slot != nil {
 			<-c.slot
+			if !c.state.CompareAndSwap(callRunning, callFinished) {
+				e.overrunning.Add(-1) // Run gave up on it at its deadline
+			}
 		}
 		if c.done != nil {
 			c.done <- struct{}{}

@@ -1,10 +1,12 @@
 package verifiers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,6 +183,59 @@ func TestEngineOverrunKeepsItsSlot(t *testing.T) {
 	// Each waited for the slot of the one before: about 2 x 100 ms + 20 ms.
 	if el := time.Since(start); el < 200*time.Millisecond {
 		t.Errorf("three runaway tasks done in %v: a slot was handed on before its task ended", el)
+	}
+}
+
+// Overrunning counts the tasks Run gave up on that still run, and each is
+// logged once per verifier, so a verifier that ignores its deadline is seen
+// before it shows as lost capacity.
+func TestEngineCountsOverrunningTasks(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	e := NewEngine(EngineConfig{Concurrency: 4, Timeout: 10 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	release := make(chan struct{})
+	stuck := funcTask(func(context.Context, Input) (Result, error) {
+		<-release // ignores its context
+		return Result{Score: 1}, nil
+	})
+	prompt := funcTask(func(ctx context.Context, _ Input) (Result, error) {
+		<-ctx.Done() // stops at its deadline, as a task should
+		return Result{}, ctx.Err()
+	})
+	for i := 0; i < 2; i++ {
+		if _, err := e.Run(context.Background(), "stuck", stuck, Input{}, 0); err == nil {
+			t.Fatal("a task that never ends returned no error")
+		}
+	}
+	if _, err := e.Run(context.Background(), "prompt", prompt, Input{}, 0); err == nil {
+		t.Fatal("a task that stops at its deadline returned no error")
+	}
+	// The well-behaved task ended just after its deadline: its runner may
+	// still be finishing.
+	waitFor(t, func() bool { return e.Overrunning() == 2 })
+	stuckWarnings := 0
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "overran its deadline") && strings.Contains(line, "verifier=stuck") {
+			stuckWarnings++
+		}
+	}
+	if n := stuckWarnings; n != 1 {
+		t.Errorf("%d overrun warnings for one verifier, want 1:\n%s", n, logs.String())
+	}
+	close(release)
+	waitFor(t, func() bool { return e.Overrunning() == 0 })
+}
+
+// waitFor polls cond for up to 2 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 2s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

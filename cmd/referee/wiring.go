@@ -158,6 +158,7 @@ func newApp(cfg Config, logger *slog.Logger) (*app, error) {
 		Logger:      logger,
 		Observe:     a.metrics.ObserveTask,
 	})
+	a.metrics.TasksOverrunning(engine.Overrunning)
 	a.scorer, err = scoring.New(scoring.Config{
 		Registry:        reg,
 		Engine:          engine,

@@ -105,6 +105,15 @@ func (m *Metrics) Started() func() {
 	return m.inFlight.Dec
 }
 
+// TasksOverrunning registers a gauge of the engine's tasks that are still
+// running past their deadline (verifiers.Engine.Overrunning).
+func (m *Metrics) TasksOverrunning(f func() int) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "referee_tasks_overrunning",
+		Help: "Verifier tasks still running after their deadline; each keeps its engine slot until it ends.",
+	}, func() float64 { return float64(f()) }))
+}
+
 // Batch records the size of a batch.
 func (m *Metrics) Batch(items int) { m.batchItems.Observe(float64(items)) }
 
