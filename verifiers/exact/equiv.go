@@ -32,6 +32,7 @@ const (
 // is a decimal, so it only absorbs float64 rounding of closed forms.
 const (
 	tightTol  = 1e-10
+	zeroTol   = 1e-12 // absolute, for a closed form against an exact 0
 	pointsTol = 1e-9
 	numPoints = 8 // random points per comparison; at least minPoints must evaluate
 	minPoints = 3
@@ -104,6 +105,16 @@ func (c *comparer) equal(a, r *node) verdict {
 	}
 	if r.k == kRel && isEqChain(r) {
 		r, _ = c.reduceChain(r)
+	}
+	// 4 = 2^2 or 5/3 ≈ 1.67 against a value: a constant stated with its
+	// check or its decimal approximation is that constant. Sides that
+	// disagree are a hedge.
+	if a.k == kRel && r.k != kRel && len(a.ops) == 1 && a.ops[0] == "=" &&
+		len(freeVars(a, nil)) == 0 {
+		if !c.scalar(a.args[1], a.args[0]).ok && !c.roughly(a.args[1], a.args[0]) {
+			return hedged("the equation states different values")
+		}
+		a = a.args[0]
 	}
 	multiR := r.k == kList || r.k == kSet
 	// "x \le -3 or x \ge 3" against a union: the inequalities are intervals.
@@ -366,6 +377,11 @@ func (c *comparer) constant(a, r *node, ctx evalCtx) verdict {
 		}
 		return no(ruleNumeric, "value is undefined or too large to evaluate")
 	}
+	// A closed form that equals zero (sin π, e^{iπ}+1) evaluates to float
+	// rounding, which no relative tolerance forgives against an exact 0.
+	if okA != okR && (okA && ea.Sign() == 0 || okR && er.Sign() == 0) && cmplx.Abs(va-vr) <= zeroTol {
+		return yes(ruleNumeric)
+	}
 	tol, rule := tightTol, ruleNumeric
 	if approx && !(okR && er.IsInt()) {
 		tol, rule = c.tol, ruleTolerance
@@ -403,7 +419,7 @@ func (c *comparer) points(a, r *node, vars []string) verdict {
 	sort.Strings(vars)
 	e := &env{names: vars, vals: make([]complex128, len(vars))}
 	rng := newRNG(c.seed, vars)
-	realOnly := needsRealPoints(a) || needsRealPoints(r)
+	kind := pointKindOf(a) | pointKindOf(r)
 	tol := pointsTol
 	if hasDecimal(a) || hasDecimal(r) {
 		tol = math.Max(c.tol, pointsTol)
@@ -412,12 +428,7 @@ func (c *comparer) points(a, r *node, vars []string) verdict {
 	good := 0
 	for k := 0; k < numPoints; k++ {
 		for i := range e.vals {
-			re := 0.3 + 1.6*rng.unit()
-			im := 0.0
-			if !realOnly {
-				im = rng.unit() - 0.5
-			}
-			e.vals[i] = complex(re, im)
+			e.vals[i] = kind.point(rng)
 		}
 		va, vr := ctx.numVal(a, e), ctx.numVal(r, e)
 		if !finite(va) && !finite(vr) {
@@ -437,21 +448,62 @@ func (c *comparer) points(a, r *node, vars []string) verdict {
 	return yes(rulePoints)
 }
 
-// needsRealPoints reports functions that are not analytic (|x|, floor),
-// which are evaluated at real points only.
-func needsRealPoints(n *node) bool {
+// pointKind says where an expression must be evaluated to be told apart
+// from others: a bit set of what it contains.
+type pointKind uint8
+
+const (
+	// Floor and ceiling are evaluated at real points over a range wide
+	// enough that ⌊n/2⌋ is not always 0 nor ⌈n/2⌉ always 1, and not only
+	// at integers, where ⌊x⌋ would pass for x. Identities that hold only
+	// for integers (⌊n²/4⌋ = ⌊n/2⌋⌈n/2⌉) are then told apart: a missed
+	// reward, never a false one.
+	hasFloor pointKind = 1 << iota
+	// |x| is not analytic: it is evaluated at real points of both signs,
+	// or |x| would pass for x.
+	hasAbs
+	// n! is evaluated through Γ, which has poles at the negative
+	// integers: only at positive points.
+	hasFact
+)
+
+// pointKindOf reports the functions of n that decide its points.
+func pointKindOf(n *node) pointKind {
 	if n == nil {
-		return false
+		return 0
 	}
-	if n.k == kAbs || (n.k == kFunc && (n.name == "floor" || n.name == "ceil")) || n.k == kFact {
-		return true
+	var k pointKind
+	switch {
+	case n.k == kAbs:
+		k = hasAbs
+	case n.k == kFunc && (n.name == "floor" || n.name == "ceil"):
+		k = hasFloor
+	case n.k == kFact:
+		k = hasFact
+	case n.k == kFunc && n.name == "binom" && len(n.args) == 2 && len(freeVars(n.args[1], nil)) > 0:
+		k = hasFact // \binom{2n}{n} goes through Γ
 	}
 	for _, a := range n.args {
-		if needsRealPoints(a) {
-			return true
-		}
+		k |= pointKindOf(a)
 	}
-	return false
+	return k
+}
+
+// point draws one value of a variable. Analytic expressions take complex
+// points near the positive real axis, where the principal branches of √
+// and log agree.
+func (k pointKind) point(rng *rng) complex128 {
+	switch {
+	case k&hasFloor != 0 && k&hasFact != 0:
+		return complex(1+19*rng.unit(), 0)
+	case k&hasFloor != 0:
+		return complex(60*rng.unit()-30, 0)
+	case k&hasFact != 0:
+		return complex(0.3+1.6*rng.unit(), 0)
+	case k&hasAbs != 0:
+		return complex(16*rng.unit()-8, 0)
+	}
+	return complex(0.3+1.6*rng.unit(), rng.unit()-0.5)
 }
 
 // relEqual compares two relations: the same relation up to a nonzero
@@ -595,6 +647,17 @@ func isEqChain(n *node) bool {
 		}
 	}
 	return true
+}
+
+// roughly reports whether approx is a decimal rounding of exact to three
+// significant figures or more: 1.67 for 5/3, 3.14 for π.
+func (c *comparer) roughly(approx, exact *node) bool {
+	if !hasDecimal(approx) || hasDecimal(exact) {
+		return false
+	}
+	ctx := evalCtx{pctDiv: c.percent == "fraction"}
+	va, ve := ctx.numVal(approx, nil), ctx.numVal(exact, nil)
+	return finite(va) && finite(ve) && near(va, ve, 5e-3)
 }
 
 // reduceChain reads x = 1/2 = 0.5 as x = 0.5 when every value agrees; a

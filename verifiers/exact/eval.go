@@ -415,14 +415,32 @@ func (c evalCtx) numFunc(n *node, e *env) complex128 {
 		return clog(a) / clog(base)
 	case "binom":
 		b := c.numVal(n.args[1], e)
+		if k := real(b); imag(b) == 0 && k >= 0 && k <= 64 && k == math.Trunc(k) {
+			// A small whole k makes binom(a, k) the polynomial
+			// a(a-1)…(a-k+1)/k!, defined for any a: binom(n, 2) is
+			// n(n-1)/2 at complex points too.
+			v := complex(1, 0)
+			for i := 0; i < int(k); i++ {
+				v *= (a - complex(float64(i), 0)) / complex(float64(i+1), 0)
+			}
+			if imag(a) == 0 && real(a) == math.Trunc(real(a)) {
+				v = complex(math.Round(real(v)), 0)
+			}
+			return v
+		}
 		if imag(a) != 0 || imag(b) != 0 {
 			return nan
 		}
+		// Otherwise through Γ, at the real points pointKindOf chooses.
 		x, y := real(a), real(b)
-		lx, _ := math.Lgamma(x + 1)
-		ly, _ := math.Lgamma(y + 1)
-		lxy, _ := math.Lgamma(x - y + 1)
-		return complex(math.Round(math.Exp(lx-ly-lxy)), 0)
+		lx, sx := math.Lgamma(x + 1)
+		ly, sy := math.Lgamma(y + 1)
+		lxy, sxy := math.Lgamma(x - y + 1)
+		v := float64(sx*sy*sxy) * math.Exp(lx-ly-lxy)
+		if x == math.Trunc(x) && y == math.Trunc(y) {
+			v = math.Round(v)
+		}
+		return complex(v, 0)
 	case "floor":
 		return complex(math.Floor(real(a)), 0)
 	case "ceil":

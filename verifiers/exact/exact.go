@@ -50,7 +50,7 @@ var _ verifiers.Verifier = (*Verifier)(nil)
 func (*Verifier) Spec() verifiers.Spec {
 	return verifiers.Spec{
 		Name:        "exact_answer",
-		Version:     "1",
+		Version:     "2",
 		Description: "Math and short-answer correctness: extracts the final answer (\\boxed{}, <answer>, \"the final answer is\", GSM8K ####), scores 0 for hedges (several different answers), and compares it to the reference with exact rational arithmetic, a relative tolerance for decimals approximating non-integers, random-point evaluation for expressions in variables, and rules for equations, sets, tuples, intervals, matrices, text and multiple choice. Reads the prompt only to ignore answers that echo it.",
 		ReadsPrompt: true,
 		ReferenceSchema: json.RawMessage(`{"oneOf":[{"type":"string","minLength":1,"maxLength":4096},{"type":"number"},` +
@@ -259,7 +259,12 @@ func decodeReference(raw json.RawMessage) ([]string, error) {
 }
 
 func tolRat(tol float64) *big.Rat {
-	// The exact binary value of the float; the tolerance is a float anyway.
+	// The decimal the client wrote, not the float's binary value, which
+	// for 1e-6 is a hair under 10⁻⁶ and made the documented "<=" bound
+	// exclusive: 0.333333 against 1/3 is off by exactly 10⁻⁶ of it.
+	if r, ok := new(big.Rat).SetString(strconv.FormatFloat(tol, 'g', -1, 64)); ok {
+		return r
+	}
 	return new(big.Rat).SetFloat64(tol)
 }
 
@@ -544,6 +549,12 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 			} else if m := choiceLine().FindStringSubmatch(c.text); m != nil {
 				// "I choose C.", "Therefore, the correct option is (B)."
 				c.text = m[1]
+				cands = []candidate{c}
+			} else if l, _, ok := t.choices.leadingLetter(c.text); ok && strings.TrimSpace(sc.resp[:c.pos]) == "" {
+				// A whole response of one line "B. Paris" answers B, as
+				// MMLU-style models reply; after reasoning, such a last
+				// line may be an option echoed from the prompt instead.
+				c.text = letterName(l)
 				cands = []candidate{c}
 			}
 		}

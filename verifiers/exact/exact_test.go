@@ -63,7 +63,7 @@ func TestSharedTaskDeterministic(t *testing.T) {
 func TestSpec(t *testing.T) {
 	t.Parallel()
 	s := exact.New().Spec()
-	if s.ID() != "exact_answer@1" || !s.ReadsPrompt {
+	if s.ID() != "exact_answer@2" || !s.ReadsPrompt {
 		t.Errorf("spec %s reads_prompt=%v", s.ID(), s.ReadsPrompt)
 	}
 	for name, raw := range map[string][]byte{"reference": s.ReferenceSchema, "params": s.ParamsSchema} {

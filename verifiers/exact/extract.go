@@ -53,7 +53,7 @@ func newScanner(resp, prompt string) *scanner {
 	return s
 }
 
-// codeFences returns the ranges of ``` fenced blocks; an unclosed fence runs
+// codeFences returns the ranges of ``` and ~~~ fenced blocks; an unclosed fence runs
 // to the end of the response, and so does everything after maxFences blocks.
 func codeFences(s string) [][2]int {
 	var out [][2]int
@@ -64,11 +64,15 @@ func codeFences(s string) [][2]int {
 			return append(out, [2]int{off, len(s)})
 		}
 		i := strings.Index(s[off:], "```")
+		fence := "```"
+		if k := strings.Index(s[off:], "~~~"); k >= 0 && (i < 0 || k < i) {
+			i, fence = k, "~~~" // Markdown's other fence
+		}
 		if i < 0 {
 			return out
 		}
 		start := off + i
-		j := strings.Index(s[start+3:], "```")
+		j := strings.Index(s[start+3:], fence)
 		if j < 0 {
 			return append(out, [2]int{start, len(s)})
 		}
@@ -265,11 +269,27 @@ func (s *scanner) answerTags(out []candidate) []candidate {
 			return out
 		}
 		if end-body <= maxAnswerBytes {
-			out = s.add(out, candidate{text: s.resp[body:end], pos: start, end: end, source: exAnswerTag})
+			out = s.add(out, candidate{text: withoutAnnouncement(s.resp[body:end]), pos: start, end: end, source: exAnswerTag})
 		}
 		off = end
 	}
 	return out
+}
+
+// withoutAnnouncement drops the words that announce an answer at the start
+// of a tag's body: <answer>The answer is 5</answer> answers 5, as R1-style
+// models often write it.
+func withoutAnnouncement(t string) string {
+	trimmed := strings.TrimLeft(t, " \t\n*")
+	for _, p := range []string{"the final answer is", "final answer is", "final answer:", "the answer is", "answer is", "answer:"} {
+		if len(trimmed) >= len(p) && strings.EqualFold(trimmed[:len(p)], p) {
+			rest := strings.TrimLeft(trimmed[len(p):], " \t\n*:")
+			if rest != "" {
+				return rest
+			}
+		}
+	}
+	return t
 }
 
 // gsm8k finds GSM8K's "#### 42" answer lines; a Markdown heading such as
@@ -594,7 +614,11 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
 	if m, ok := enclosingMath(r, lineStart, j, stop); ok {
 		// The number ends a formula such as $\frac{1}{6}$: the answer is
-		// the formula, not its last digit.
+		// the formula, not its last digit; a formula too long to be an
+		// answer is not one.
+		if len(m) > maxAnswerBytes {
+			return candidate{}, false, false
+		}
 		c.text = m
 	}
 	if !s.keep(c) {

@@ -2,7 +2,9 @@ package exact
 
 import (
 	"math/big"
+	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -23,15 +25,21 @@ var latexReplacer = strings.NewReplacer(
 	"\u2264", `\le `, "\u2265", `\ge `, "\u2260", `\ne `, "\u00b1", `\pm `, "\u2213", `\mp `,
 	"\u222a", `\cup `, "\u2208", `\in `, "\u2205", `\emptyset `, "\u211d", `\mathbb{R}`,
 	"\u2044", "/", "\u2215", "/", "\uff0c", ",", "\uff08", "(", "\uff09", ")", "\uff1d", "=", "\uff0b", "+",
-	"\u00bd", "(1/2)", "\u00bc", "(1/4)", "\u00be", "(3/4)", "\u00b2", "^2", "\u00b3", "^3",
+	// Vulgar fractions are \frac, so 2½ is the mixed number 5/2.
+	"\u00bd", `\frac{1}{2}`, "\u00bc", `\frac{1}{4}`, "\u00be", `\frac{3}{4}`, "\u2153", `\frac{1}{3}`, "\u2154", `\frac{2}{3}`, "\u2155", `\frac{1}{5}`, "\u2156", `\frac{2}{5}`, "\u2157", `\frac{3}{5}`, "\u2158", `\frac{4}{5}`,
+	"\u2159", `\frac{1}{6}`, "\u215a", `\frac{5}{6}`, "\u215b", `\frac{1}{8}`, "\u215c", `\frac{3}{8}`, "\u215d", `\frac{5}{8}`, "\u215e", `\frac{7}{8}`,
 	"\u00a0", " ", "\u2009", "", "\u202f", "", "\u200b", "", "\u2019", "'", "\u2032", "'",
 	"\u00b0", "",
+	// Variant Greek letters are the same symbol.
+	`\varepsilon`, `\epsilon`, `\varphi`, `\phi`, `\vartheta`, `\theta`,
 	// Delimiter sizing and math-mode switches carry no meaning.
 	`\left.`, "", `\right.`, "", `\left`, "", `\right`, "",
 	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\biggl`, "", `\biggr`, "",
 	`\displaystyle`, "", `\textstyle`, "", `\scriptstyle`, "",
 	`\(`, "", `\)`, "", `\[`, "", `\]`, "", `\$`, "", "$", "",
 	// Spacing. \, and {,} also serve as thousands separators: 1\,000, 1{,}000.
+	// Before a unit they are a space, which marks a lone letter as one.
+	`\,\text`, ` \text`, `\,\mathrm`, ` \mathrm`,
 	`\!`, "", `\,`, "", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
 	// Degrees are a unit: 30^\circ is 30.
 	`^{\circ}`, "", `^\circ`, "", `^{\circ }`, "", `\circ`, "", `\degree`, "",
@@ -55,6 +63,14 @@ var textCommands = map[string]bool{
 // and trailing punctuation removed.
 func normalizeLatex(s string) string {
 	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, scripts) {
+		s = unicodeScripts(s)
+	}
+	if hasTrig(s) {
+		// An angle of a trig function is in radians once degrees are
+		// converted: \sin 30^\circ is 1/2. A bare 30^\circ stays 30.
+		s = trigDegrees().ReplaceAllString(s, `{($1\cdot\frac{\pi}{180})}`)
+	}
 	s = latexReplacer.Replace(s)
 	s = unwrapCommands(s)
 	if strings.Contains(s, `\overline{`) {
@@ -70,8 +86,113 @@ func normalizeLatex(s string) string {
 		}
 	}
 	s = strings.TrimSpace(s)
+	// "approximately 3.14", "about 42": a qualifier word before a number
+	// says how the value was reached, it is not a factor.
+	for _, w := range []string{"approximately ", "approx. ", "approx ", "about ", "around ", "roughly ", "nearly ", "exactly ", "precisely "} {
+		if len(s) > len(w) && strings.EqualFold(s[:len(w)], w) && hasDigit(s[len(w):]) {
+			s = strings.TrimSpace(s[len(w):])
+			break
+		}
+	}
+	s = stripProseAside(s)
 	s = stripUnits(s)
 	return s
+}
+
+// stripProseAside drops a closing parenthetical in words after a quantity:
+// "5 (since 2+3=5)" is 5, not 5 times an expression in the letters of
+// "since". One without words, "5 (2+3)", is left to the parser.
+func stripProseAside(s string) string {
+	if !strings.HasSuffix(s, ")") {
+		return s
+	}
+	i := strings.LastIndex(s, " (")
+	if i <= 0 || !hasDigit(s[:i]) {
+		return s
+	}
+	inner := s[i+2 : len(s)-1]
+	if strings.ContainsAny(inner, "()\\{}") {
+		return s // nested, or LaTeX: (3,\infty) is an interval
+	}
+	for _, w := range strings.FieldsFunc(inner, func(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }) {
+		if len(w) >= 3 && !isMathWord(w) {
+			return strings.TrimSpace(s[:i])
+		}
+	}
+	return s
+}
+
+// hasTrig reports whether s applies a trigonometric function.
+func hasTrig(s string) bool {
+	for _, f := range []string{`\sin`, `\cos`, `\tan`, `\cot`, `\sec`, `\csc`} {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// trigDegrees matches a number in degrees: 30^\circ, 30^{\circ}, 30°,
+// 30\degree.
+var trigDegrees = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\d+(?:\.\d+)?)\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree)`)
+})
+
+// scripts are the Unicode superscript and subscript digits and signs.
+const scripts = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻₀₁₂₃₄₅₆₇₈₉₊₋"
+
+// unicodeScripts rewrites runs of Unicode superscripts as ^{…} and of
+// subscripts as _{…}: 2⁵ is 2^{5}, 32, not the 25 that folding them into
+// plain digits would make of it.
+func unicodeScripts(s string) string {
+	var b strings.Builder
+	mode := 0 // 0 outside a run, 1 in a superscript run, 2 in a subscript run
+	for _, r := range s {
+		m, c := scriptRune(r)
+		if m != mode && mode != 0 {
+			b.WriteByte('}')
+		}
+		switch {
+		case m == 0:
+			b.WriteRune(r)
+		case m != mode:
+			b.WriteString([]string{"", "^{", "_{"}[m])
+			fallthrough
+		default:
+			b.WriteByte(c)
+		}
+		mode = m
+	}
+	if mode != 0 {
+		b.WriteByte('}')
+	}
+	return b.String()
+}
+
+// scriptRune reports whether r is a superscript (1) or subscript (2) digit
+// or sign, and its plain character.
+func scriptRune(r rune) (int, byte) {
+	switch {
+	case r >= '⁰' && r <= '⁹' && r != 'ⁱ' && r != '\u2072' && r != '\u2073':
+		return 1, byte('0' + r - '⁰')
+	case r == '¹':
+		return 1, '1'
+	case r == '²':
+		return 1, '2'
+	case r == '³':
+		return 1, '3'
+	case r == '⁺':
+		return 1, '+'
+	case r == '⁻':
+		return 1, '-'
+	case r >= '₀' && r <= '₉':
+		return 2, byte('0' + r - '₀')
+	case r == '₊':
+		return 2, '+'
+	case r == '₋':
+		return 2, '-'
+	}
+	return 0, 0
 }
 
 // repeatingDecimals rewrites 0.\overline{36} and 0.1\overline{6} as exact
@@ -176,7 +297,8 @@ func unwrapCommands(s string) string {
 		inner := s[j+1 : end]
 		off = best
 		replaced++
-		if name != "boxed" && name != "fbox" && isUnitContent(inner) && followsQuantity(s[:best]) {
+		spaced := strings.HasSuffix(s[:best], " ") || strings.HasPrefix(name, "text")
+		if name != "boxed" && name != "fbox" && isUnitContent(inner, spaced) && followsQuantity(s[:best]) {
 			// 3 \mathrm{~m/s}, 5\text{ cm}: a unit after a quantity.
 			rest := s[end+1:]
 			for _, p := range []string{"^2", "^3", "^{2}", "^{3}", "^{-1}", "^{-2}"} {
@@ -219,9 +341,11 @@ func matchBrace(s string, open int) int {
 
 // isUnitContent reports the content of \text{} or \mathrm{} that is a unit:
 // "~m/s", " cm", "kg", "m^2". A lone letter counts only with the space or
-// tilde LaTeX puts before units, so 2\mathrm{i} keeps its imaginary unit.
-func isUnitContent(inner string) bool {
-	spaced := strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
+// tilde LaTeX puts before units (inside the braces or before the command),
+// or in \text, and never i, e or d, so 2\mathrm{i} keeps its imaginary
+// unit.
+func isUnitContent(inner string, spacedBefore bool) bool {
+	spaced := spacedBefore || strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
 	fields := strings.Fields(strings.NewReplacer(`\cdot`, " ", "~", " ", `\,`, " ").Replace(inner))
 	if len(fields) == 0 || len(fields) > 4 {
 		return false
@@ -230,7 +354,7 @@ func isUnitContent(inner string) bool {
 		if isMathWord(w) || w == "to" {
 			return false
 		}
-		if !isUnitWord(w) && !(spaced && isLetterUnit(w)) {
+		if !isUnitWord(w) && !(spaced && isLetterUnit(w) && w != "i" && w != "e" && w != "d") {
 			return false
 		}
 	}

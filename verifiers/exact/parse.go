@@ -422,6 +422,17 @@ func (p *parser) parseTerm() (*node, error) {
 				}
 				continue
 			}
+			// 33\frac{1}{3}\% is the mixed number per cent, not 33
+			// times a third of a per cent.
+			if factors == nil && isMixedWhole(n) && m.k == kPercent && isSimpleFrac(m.args[0]) {
+				if n, err = mixed(p, n, m.args[0]); err != nil {
+					return nil, err
+				}
+				if n, err = p.newNode(node{k: kPercent, args: []*node{n}}); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			factors = append(factors, n)
 			n = m
 			continue
