@@ -65,6 +65,11 @@ func (o *choiceOptions) parse(raw string) []int {
 	if l, ok := o.letterOf(t); ok {
 		return []int{l}
 	}
+	// "(B) or (C)", "\textbf{(B)}\textbf{(C)}", "(B) 12 or (C) 14": two
+	// bracketed capitals choose two options, whatever is between them.
+	if ls := o.bracketedLetters(t); len(ls) > 1 {
+		return ls
+	}
 	// "(C) 12", "C) 12", "C. 12", "C: 12": a letter with its option text.
 	if l, rest, ok := o.leadingLetter(t); ok {
 		if o.n > 0 && rest != "" {
@@ -182,6 +187,20 @@ func (o *choiceOptions) matchText(t string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// bracketedLetters returns the distinct options named as "(X)" anywhere in
+// t, with X a capital letter.
+func (o *choiceOptions) bracketedLetters(t string) []int {
+	var ls []int
+	for i := 0; i+2 < len(t); i++ {
+		if t[i] == '(' && t[i+2] == ')' && t[i+1] >= 'A' && t[i+1] <= 'Z' {
+			if l := int(t[i+1] - 'A'); o.valid(l) {
+				ls = appendUnique(ls, l)
+			}
+		}
+	}
+	return ls
 }
 
 func splitBracketed(t string) []string {

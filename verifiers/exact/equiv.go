@@ -123,6 +123,15 @@ func (c *comparer) equal(a, r *node) verdict {
 			a = u
 		}
 	}
+	// x = 1, y = -2 against bare values: the values are bound to their
+	// variables in the reference's order, so (-2, 1) is not the answer.
+	if r.k == kList && (a.k == kList || a.k == kTuple) && allAssignments(r.args) && noAssignments(a.args) {
+		vals := make([]*node, len(r.args))
+		for i, x := range r.args {
+			vals[i] = assignedValue(x)
+		}
+		return c.sameSeq(a.args, vals).withRule(ruleAssign)
+	}
 	switch {
 	case a.k == kList && !multiR && r.k != kTuple:
 		// Several answers to a single-valued question: a hedge unless
@@ -627,6 +636,26 @@ func assignedVar(n *node) string {
 		}
 	}
 	return lhs.String()
+}
+
+// allAssignments reports items that all assign values to variables.
+func allAssignments(ns []*node) bool {
+	for _, n := range ns {
+		if assignedValue(n) == nil {
+			return false
+		}
+	}
+	return len(ns) > 0
+}
+
+// noAssignments reports items none of which is a relation.
+func noAssignments(ns []*node) bool {
+	for _, n := range ns {
+		if n.k == kRel {
+			return false
+		}
+	}
+	return true
 }
 
 // assignedValue returns E for an assignment (see assignedVar), else nil.

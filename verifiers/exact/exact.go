@@ -323,6 +323,9 @@ func isPlainNumber(n *node) bool {
 	if n.k == kNeg {
 		n = n.args[0]
 	}
+	if n.k == kPercent {
+		n = n.args[0] // 50\%: a number too, which "is 50%." may answer
+	}
 	return n.k == kNum
 }
 

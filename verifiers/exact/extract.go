@@ -44,6 +44,7 @@ type scanner struct {
 	prompt     string
 	fences     [][2]int // fenced code blocks [start, end), in order
 	overflow   bool     // more than maxCandidates different answers
+	badBox     bool     // a box outside code that could not be read
 	echoChecks int      // prompt searches made so far
 }
 
@@ -168,7 +169,8 @@ func (s *scanner) boxed(out []candidate) []candidate {
 				boxes = append(boxes, boxSpan{start: start, brace: j, end: -1})
 				continue
 			}
-			if j > start+len(cmd) {
+			// \boxed 7, and \boxed7 with a digit or sign right after.
+			if j > start+len(cmd) || isDigit(r[j]) || r[j] == '-' {
 				k := j
 				for k < len(r) && k-j < 64 && !strings.ContainsRune(" \n\t$", rune(r[k])) {
 					k++
@@ -182,6 +184,12 @@ func (s *scanner) boxed(out []candidate) []candidate {
 	matchBoxBraces(r, boxes)
 	lastEnd := -1
 	for _, b := range boxes {
+		if b.end < 0 && s.fenceAt(b.start) < 0 {
+			// Unclosed, or too long or deep to be an answer: the response
+			// did box something, so no number from inside it or after it
+			// may stand in for that answer.
+			s.badBox = true
+		}
 		if b.end < 0 || b.start < lastEnd {
 			continue // unclosed, or nested in the previous answer
 		}
@@ -607,10 +615,22 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	for j < stop && !isDigit(r[j]) {
 		j++
 	}
+	// "2 3/4 cups": a whole number before a fraction makes a mixed number.
+	if k := j - 1; strings.IndexByte(r[j:stop], '/') > 0 && k > 0 && r[k] == ' ' && isDigit(r[k-1]) {
+		for k > 0 && isDigit(r[k-1]) && j-k < maxNumberBytes {
+			k--
+		}
+		j = k
+	}
 	if j > 0 && r[j-1] == '-' {
 		j--
 	}
 	c := candidate{text: r[j:stop], pos: j, end: stop, source: exLastNumber}
+	if after := numberSuffix(r[stop:]); after > 0 {
+		// "20%", "7 million", "5 squared": what follows changes the value.
+		c.end = stop + after
+		c.text = r[j:c.end]
+	}
 	lineStart := strings.LastIndexByte(r[:j], '\n') + 1
 	if m, ok := enclosingMath(r, lineStart, j, stop); ok {
 		// The number ends a formula such as $\frac{1}{6}$: the answer is
@@ -644,6 +664,46 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 		}
 	}
 	return c, true, false
+}
+
+// numberSuffix returns the length of what, after a number, belongs to its
+// value: a per cent sign, or a scale or operator word ("million",
+// "squared", "hundredths"); 0 when there is none.
+func numberSuffix(rest string) int {
+	if strings.HasPrefix(rest, "%") {
+		return 1
+	}
+	if strings.HasPrefix(rest, `\%`) {
+		return 2
+	}
+	i := 0
+	for i < len(rest) && rest[i] == ' ' {
+		i++
+	}
+	k := i
+	for k < len(rest) && k-i < 16 && isLetter(rest[k]) {
+		k++
+	}
+	if k > i && (k == len(rest) || !isLetter(rest[k])) && changesValue(rest[i:k]) {
+		return k
+	}
+	return 0
+}
+
+// changesValue reports the words that, right after a number, change the
+// value it stands for ("7 million", "5 squared", "3 tenths"); "10 more
+// apples" keeps its 10.
+func changesValue(w string) bool {
+	w = strings.ToLower(w)
+	if _, ok := scaleFactors[w]; ok {
+		return true
+	}
+	switch w {
+	case "squared", "cubed", "factorial", "percent", "halves", "thirds", "quarters", "fourths", "fifths", "sixths",
+		"sevenths", "eighths", "ninths", "tenths", "hundredths", "thousandths":
+		return true
+	}
+	return false
 }
 
 // enclosingMath returns the inline math span ($...$ or \(...\)) of the
@@ -760,7 +820,7 @@ func (s *scanner) extract(mode string, re *regexp.Regexp, allowLastNumber bool) 
 	if cands = s.phrases(nil, false); len(cands) > 0 {
 		return cands, false
 	}
-	if allowLastNumber {
+	if allowLastNumber && !s.badBox {
 		c, ok, h := s.lastNumber()
 		if ok {
 			return []candidate{c}, h

@@ -48,7 +48,27 @@ func lex(s string) ([]token, error) {
 			i++
 		case isDigit(c) || (c == '.' && i+1 < len(s) && isDigit(s[i+1])):
 			j, dec := scanNumber(s, i, depth == 0)
-			toks = append(toks, token{kind: tNum, text: stripSeparators(s[i:j]), dec: dec})
+			num := token{kind: tNum, text: stripSeparators(s[i:j]), dec: dec}
+			if n := len(toks); n > 0 && toks[n-1].kind == tNum && i > 0 && isSpace(s[i-1]) &&
+				!(n > 1 && toks[n-2].kind == tOp && (toks[n-2].text == "_" || toks[n-2].text == "^")) {
+				// Two numbers side by side (not a subscript's, as in
+				// \log_2 8). "2 3/4" is the mixed number 11/4, as recipes
+				// and GSM8K write it; "2 3" is no expression at all, not
+				// the product 6.
+				k := j + 1
+				for k < len(s) && isDigit(s[k]) {
+					k++
+				}
+				if toks[n-1].dec || dec || j >= len(s) || s[j] != '/' || k == j+1 || (k < len(s) && s[k] == '.') {
+					return nil, errors.New("two numbers side by side")
+				}
+				whole := toks[n-1]
+				toks = append(toks[:n-1], token{kind: tOp, text: "("}, whole, token{kind: tOp, text: "+"},
+					num, token{kind: tOp, text: "/"}, token{kind: tNum, text: s[j+1 : k]}, token{kind: tOp, text: ")"})
+				i = k
+				continue
+			}
+			toks = append(toks, num)
 			i = j
 		case isLetter(c):
 			j := i
@@ -95,6 +115,8 @@ func lex(s string) ([]token, error) {
 	}
 	return append(toks, token{kind: tEOF}), nil
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func isOpChar(c byte) bool {
 	switch c {

@@ -37,10 +37,11 @@ var latexReplacer = strings.NewReplacer(
 	`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "", `\biggl`, "", `\biggr`, "",
 	`\displaystyle`, "", `\textstyle`, "", `\scriptstyle`, "",
 	`\(`, "", `\)`, "", `\[`, "", `\]`, "", `\$`, "", "$", "",
-	// Spacing. \, and {,} also serve as thousands separators: 1\,000, 1{,}000.
-	// Before a unit they are a space, which marks a lone letter as one.
-	`\,\text`, ` \text`, `\,\mathrm`, ` \mathrm`,
-	`\!`, "", `\,`, "", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
+	// Spacing. \, is a space, which the lexer joins in thousands groups of
+	// exactly three digits (1\,000) and which keeps 2\,3/4 a mixed number,
+	// not 23/4; before a unit it marks a lone letter as one. {,} is a
+	// thousands separator: 1{,}000.
+	`\!`, "", `\,`, " ", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
 	// Degrees are a unit: 30^\circ is 30.
 	`^{\circ}`, "", `^\circ`, "", `^{\circ }`, "", `\circ`, "", `\degree`, "",
 	// Plain-text operators with a LaTeX spelling.
@@ -72,6 +73,14 @@ func normalizeLatex(s string) string {
 		s = trigDegrees().ReplaceAllString(s, `{($1\cdot\frac{\pi}{180})}`)
 	}
 	s = latexReplacer.Replace(s)
+	if strings.Contains(s, `\mathbb`) {
+		// ℝ is the interval (-∞, ∞), so x \in \mathbb{R} and (-\infty,\infty)
+		// compare; ℝ² and other powers stay as they are.
+		s = strings.ReplaceAll(s, `\mathbb R`, `\mathbb{R}`)
+		if !strings.Contains(s, `\mathbb{R}^`) {
+			s = strings.ReplaceAll(s, `\mathbb{R}`, `(-\infty,\infty)`)
+		}
+	}
 	s = unwrapCommands(s)
 	if strings.Contains(s, `\overline{`) {
 		s = repeatingDecimals(s)
@@ -388,7 +397,7 @@ func followsQuantity(s string) bool {
 		return false
 	}
 	c := s[len(s)-1]
-	return isDigit(c) || c == ')' || c == '}' || c == ']'
+	return isDigit(c) || c == ')' || c == '}' || c == ']' || strings.HasSuffix(s, `\pi`)
 }
 
 // stripUnits removes trailing unit words after a quantity: "5 cm", "12
@@ -408,6 +417,10 @@ func stripUnits(s string) string {
 			return s
 		}
 		head, word := strings.TrimSpace(s[:i]), s[i+1:]
+		if f, ok := scaleFactors[strings.ToLower(strings.TrimRight(word, "."))]; ok && head != "" && isDigit(head[len(head)-1]) {
+			// "1.2 million" is 1.2·10⁶, not 1.2 of a unit "million".
+			return head + f
+		}
 		if head == "" || !isUnitWord(word) || !hasDigit(head) {
 			return s
 		}
@@ -452,7 +465,7 @@ func isUnitWord(w string) bool {
 	case len(w) == 2:
 		return twoLetterUnits[w]
 	}
-	return !isMathWord(w) && !strings.EqualFold(w, "to")
+	return !isMathWord(w) && !isOperatorWord(w) && !strings.EqualFold(w, "to")
 }
 
 // twoLetterUnits are the two-letter words read as units after a number.
@@ -503,6 +516,29 @@ func isTextLike(s string) bool {
 	return word
 }
 
+// scaleFactors are the words that multiply the number before them.
+var scaleFactors = map[string]string{
+	"dozen": `\cdot 12`, "dozens": `\cdot 12`, "hundred": `\cdot 100`, "hundreds": `\cdot 100`,
+	"thousand": `\cdot 10^{3}`, "thousands": `\cdot 10^{3}`, "million": `\cdot 10^{6}`, "millions": `\cdot 10^{6}`,
+	"billion": `\cdot 10^{9}`, "billions": `\cdot 10^{9}`, "trillion": `\cdot 10^{12}`, "trillions": `\cdot 10^{12}`,
+}
+
+// operatorWords change the value of the number they follow, so they are
+// never units: "5 squared" is not 5, "3 plus 1" not 3, "7 hundredths" not 7.
+func isOperatorWord(w string) bool {
+	w = strings.ToLower(w)
+	switch w {
+	case "squared", "cubed", "factorial", "inverse", "negative", "positive", "plus", "minus", "times",
+		"over", "divided", "by", "root", "roots", "power", "maybe", "not", "less", "more",
+		"half", "halves", "third", "thirds", "quarter", "quarters", "k",
+		"fourth", "fourths", "fifth", "fifths", "sixth", "sixths", "seventh", "sevenths", "eighth", "eighths",
+		"ninth", "ninths", "tenth", "tenths", "hundredth", "hundredths", "thousandth", "thousandths":
+		return true
+	}
+	_, ok := scaleFactors[w]
+	return ok
+}
+
 func isMathWord(w string) bool {
 	switch strings.ToLower(w) {
 	case "pi", "sqrt", "sin", "cos", "tan", "sec", "csc", "cot", "ln", "log", "exp", "inf", "infinity",
@@ -541,5 +577,27 @@ func sameText(a, b string) bool {
 	if a == b {
 		return true
 	}
+	// Spaces between digits separate numbers: "2 3" is not 23.
+	if digitsApart(a) || digitsApart(b) {
+		return false
+	}
 	return strings.ReplaceAll(a, " ", "") == strings.ReplaceAll(b, " ", "")
+}
+
+// digitsApart reports a digit, spaces, then a digit.
+func digitsApart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' || i == 0 || !isDigit(s[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isDigit(s[j]) {
+			return true
+		}
+		i = j - 1
+	}
+	return false
 }
