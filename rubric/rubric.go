@@ -121,6 +121,23 @@ type Compiler struct {
 	programs *lru.Cache[string, *vm.Program]
 }
 
+// reservedWord reports the names an expression cannot use for a
+// component: the language's literals and keywords, and the functions in
+// scope.
+func reservedWord(name string) bool {
+	switch name {
+	case "true", "false", "nil", "and", "or", "not", "in", "matches", "contains", "startsWith", "endsWith",
+		"let", "if", "else", "NaN", "Inf":
+		return true
+	}
+	for _, f := range Functions {
+		if name == f {
+			return true
+		}
+	}
+	return false
+}
+
 // NewCompiler returns a Compiler caching up to size distinct expressions.
 func NewCompiler(size int) *Compiler {
 	c, _ := lru.New[string, *vm.Program](max(size, 1))
@@ -147,6 +164,10 @@ func (c *Compiler) Compile(def Definition, prefix string, lookup func(string) bo
 			errs = append(errs, verifiers.FieldError{Field: field, Message: "a component name must be an identifier (letters, digits, _; not starting with a digit)"})
 		case name == VarResponseLength || name == VarResponseWords:
 			errs = append(errs, verifiers.FieldError{Field: field, Message: "this name is reserved for a built-in variable"})
+		case reservedWord(name):
+			// A component "true" would be shadowed by the literal, so
+			// "score": "true" would reward every response.
+			errs = append(errs, verifiers.FieldError{Field: field, Message: "this name is reserved: it is a literal, keyword or function of the expression language"})
 		}
 		if comp.Verifier == "" {
 			errs = append(errs, verifiers.FieldError{Field: field + ".verifier", Message: "is required"})

@@ -87,6 +87,9 @@ func TestCompileErrors(t *testing.T) {
 		{"unknown verifier", Definition{Components: map[string]Component{"a": {Verifier: "nope"}}, Score: "a"}, "rubric.components.a.verifier", "nope", 0, 0},
 		{"bad component name", Definition{Components: map[string]Component{"a-b": {Verifier: "regex"}}, Score: "1"}, "rubric.components.a-b", "identifier", 0, 0},
 		{"reserved name", Definition{Components: map[string]Component{"response_length": {Verifier: "regex"}}, Score: "1"}, "rubric.components.response_length", "reserved", 0, 0},
+		{"literal as a name", Definition{Components: map[string]Component{"true": {Verifier: "regex"}}, Score: "true"}, "rubric.components.true", "reserved", 0, 0},
+		{"function as a name", Definition{Components: map[string]Component{"abs": {Verifier: "regex"}}, Score: "abs(-2) + abs"}, "rubric.components.abs", "reserved", 0, 0},
+		{"keyword as a name", Definition{Components: map[string]Component{"and": {Verifier: "regex"}}, Score: "1"}, "rubric.components.and", "reserved", 0, 0},
 		{"no components", Definition{Score: "1"}, "rubric.components", "at least one", 0, 0},
 	}
 	c := NewCompiler(16)
