@@ -534,6 +534,8 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 // TestCheckMatchesValidator holds the two in agreement.
 func (s *Scorer) check(req *Request) error {
 	switch {
+	case req.Err != nil:
+		return req.Err
 	case len(req.ID) > 256:
 		return problem.Field("id", "must be at most 256 characters")
 	case len(req.Verifier) > 128:

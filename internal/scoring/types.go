@@ -22,6 +22,11 @@ type Request struct {
 	Reference json.RawMessage `json:"reference,omitempty"`
 	Params    json.RawMessage `json:"params,omitempty"`
 	Options   *Options        `json:"options,omitempty"`
+
+	// Err, when set, is why the item could not be decoded (a field of the
+	// wrong type, an unknown field). The item is answered with it as its
+	// error, and the rest of its batch is scored.
+	Err error `json:"-"`
 }
 
 // Options tune how one request is scored.

@@ -344,7 +344,9 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		req.Items = make([]scoring.Request, 0, n)
 	}
 	if err := jsonbody.Decode(buf.Bytes(), &req, true); err != nil {
-		return err
+		if req, err = decodeItems(buf.Bytes(), err); err != nil {
+			return err
+		}
 	}
 	if err := c.Validate(&req); err != nil {
 		return err
@@ -361,6 +363,33 @@ func (s *Server) scoreBatch(c echo.Context) error {
 		return err
 	}
 	return s.writeAppender(c, &scoring.BatchResponse{Results: results, Stats: st})
+}
+
+// decodeItems decodes a batch whose one-pass decoding failed item by item,
+// so that an item with a field of the wrong type gets its own error and
+// the others are still scored. When the body itself is at fault (not JSON,
+// not an object, bad defaults), it returns the first error, orig.
+func decodeItems(body []byte, orig error) (scoring.BatchRequest, error) {
+	var raw struct {
+		Defaults *scoring.Request `json:"defaults,omitempty"`
+		Items    []json.RawMessage `json:"items"`
+	}
+	if err := jsonbody.Decode(body, &raw, true); err != nil {
+		return scoring.BatchRequest{}, orig
+	}
+	req := scoring.BatchRequest{Defaults: raw.Defaults, Items: make([]scoring.Request, len(raw.Items))}
+	for i, item := range raw.Items {
+		if err := jsonbody.Decode(item, &req.Items[i], true); err != nil {
+			// Keep the item's id, when it has a valid one, to match
+			// its error to it.
+			var id struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(item, &id)
+			req.Items[i] = scoring.Request{ID: id.ID, Err: err}
+		}
+	}
+	return req, nil
 }
 
 func batchTooLarge(n, limit int) error {

@@ -261,3 +261,67 @@ func TestInflightBodyBudget(t *testing.T) {
 		t.Fatalf("after the slow body ended: status %d, want 200", resp.StatusCode)
 	}
 }
+
+// An item with a field of the wrong type or an unknown field gets its own
+// error; the other items of its batch are scored.
+func TestBatchItemDecodeErrorsStayInTheirItem(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	body := `{"defaults":{"verifier":"string_match","reference":"a"},"items":[
+		{"id":"ok","response":"a"},
+		{"id":"typed","response":5},
+		{"id":"unknown","response":"a","options":{"cachex":true}},
+		7,
+		{"id":"also-ok","response":"b"}]}`
+	req := httptest.NewRequest("POST", "/v1/score/batch", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("status %d, want 200: %s", rec.Code, rec.Body)
+	}
+	var out struct {
+		Results []struct {
+			ID     string  `json:"id"`
+			Reward float64 `json:"reward"`
+			Error  *struct {
+				Status int `json:"status"`
+				Errors []struct {
+					Field string `json:"field"`
+				} `json:"errors"`
+			} `json:"error"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		id     string
+		reward float64
+		status int
+		field  string
+	}{
+		{"ok", 1, 0, ""},
+		{"typed", 0, 400, "response"},
+		{"unknown", 0, 400, "cachex"},
+		{"", 0, 400, ""},
+		{"also-ok", 0, 0, ""},
+	}
+	if len(out.Results) != len(want) {
+		t.Fatalf("%d results, want %d: %s", len(out.Results), len(want), rec.Body)
+	}
+	for i, w := range want {
+		r := out.Results[i]
+		status, field := 0, ""
+		if r.Error != nil {
+			status = r.Error.Status
+			if len(r.Error.Errors) > 0 {
+				field = r.Error.Errors[0].Field
+			}
+		}
+		if r.ID != w.id || r.Reward != w.reward || status != w.status || (w.field != "" && !strings.HasSuffix(field, w.field)) {
+			t.Errorf("item %d: id %q reward %v status %d field %q; want id %q reward %v status %d field %q",
+				i, r.ID, r.Reward, status, field, w.id, w.reward, w.status, w.field)
+		}
+	}
+}
