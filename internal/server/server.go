@@ -111,13 +111,19 @@ func New(cfg Config) *echo.Echo {
 	e.POST("/score", s.score, auth)
 	e.POST("/v1/score/batch", s.scoreBatch, auth)
 	e.POST("/score/batch", s.scoreBatch, auth)
-	e.GET("/v1/verifiers", s.listVerifiers, auth)
-	e.GET("/v1/rubrics", s.listRubrics, auth)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{})))
-	e.GET("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", cfg.OpenAPI) })
-	e.GET("/docs", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, cfg.Docs) })
+	// Every GET route answers HEAD too (RFC 9110 §9.3.2), which health
+	// probes use; net/http drops the body.
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, h, m...)
+		e.HEAD(path, h, m...)
+	}
+	get("/v1/verifiers", s.listVerifiers, auth)
+	get("/v1/rubrics", s.listRubrics, auth)
+	get("/healthz", s.healthz)
+	get("/readyz", s.readyz)
+	get("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{})))
+	get("/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", cfg.OpenAPI) })
+	get("/docs", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, cfg.Docs) })
 	return e
 }
 

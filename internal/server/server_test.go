@@ -325,3 +325,21 @@ func TestBatchItemDecodeErrorsStayInTheirItem(t *testing.T) {
 		}
 	}
 }
+
+// Health probes may use HEAD: every GET route answers it, without a body.
+func TestHeadOnGetRoutes(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(newHandler(t, server.Dependency{Name: "redis", Status: func(context.Context) (string, string) { return "down", "x" }}))
+	defer srv.Close()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/metrics": 200, "/v1/verifiers": 200, "/docs": 200} {
+		resp, err := http.Head(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || len(b) != 0 {
+			t.Errorf("HEAD %s: %d with %d body bytes, want %d and none", path, resp.StatusCode, len(b), want)
+		}
+	}
+}
