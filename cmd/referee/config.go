@@ -169,6 +169,22 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	return c, fs.Args(), nil
 }
 
+// resolve replaces the settings whose 0 means "derived from others" by the
+// values they stand for, so the start-up log shows what is in force.
+func (c *Config) resolve() {
+	if c.MaxInflight == 0 {
+		c.MaxInflight = 32 * c.MaxBody
+	}
+	// A limit below one body would refuse every large request.
+	c.MaxInflight = max(c.MaxInflight, c.MaxBody)
+	if c.QueueSize == 0 {
+		c.QueueSize = 64 * c.Concurrency
+	}
+	if c.MemoryLimit == 0 {
+		c.MemoryLimit = 64<<20 + 400*int64(c.CacheEntries)
+	}
+}
+
 // Effective returns the configuration as name=value pairs for the start-up
 // log, with secrets masked.
 func (c *Config) Effective() []any {

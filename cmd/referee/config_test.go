@@ -84,3 +84,28 @@ func fmtPairs(kv []any) string {
 	}
 	return b.String()
 }
+
+// The start-up log shows the values in force, not the 0 that derives them.
+func TestResolveDerivedSettings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                      string
+		env                       func(string) string
+		inflight, queue, memLimit int64
+	}{
+		{"derived", env("REFEREE_MAX_BODY", "1MiB", "REFEREE_CONCURRENCY", "2", "REFEREE_CACHE_ENTRIES", "1000"), 32 << 20, 128, 64<<20 + 400*1000},
+		{"inflight below one body", env("REFEREE_MAX_BODY", "1MiB", "REFEREE_MAX_INFLIGHT_BYTES", "1000", "REFEREE_QUEUE", "5", "REFEREE_MEMORY_LIMIT", "1GiB"), 1 << 20, 5, 1 << 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := parseConfig("referee serve", nil, tt.env, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.resolve()
+			if c.MaxInflight != tt.inflight || int64(c.QueueSize) != tt.queue || c.MemoryLimit != tt.memLimit {
+				t.Errorf("inflight %d queue %d memory limit %d; want %d %d %d", c.MaxInflight, c.QueueSize, c.MemoryLimit, tt.inflight, tt.queue, tt.memLimit)
+			}
+		})
+	}
+}

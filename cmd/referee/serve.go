@@ -25,6 +25,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if len(rest) > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", rest)
 	}
+	cfg.resolve()
 	logger := newLogger(cfg, stderr)
 	logger.Info("referee starting", append([]any{"version", version}, cfg.Effective()...)...)
 	if cfg.CitationAllowPrivate {
@@ -33,11 +34,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// A soft memory limit makes the GC work harder near it instead of
 	// letting the heap double past the live cache: the default keeps a full
 	// cache of default size under 200 MB resident.
-	limit := cfg.MemoryLimit
-	if limit == 0 {
-		limit = 64<<20 + 400*int64(cfg.CacheEntries)
-	}
-	debug.SetMemoryLimit(limit)
+	debug.SetMemoryLimit(cfg.MemoryLimit)
 	a, err := newApp(cfg, logger)
 	if err != nil {
 		return err
