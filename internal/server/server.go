@@ -272,7 +272,7 @@ func (s *Server) admitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if !s.inflight.TryAcquire(n) {
 			return problem.New(http.StatusServiceUnavailable, "overloaded", "Overloaded",
-				fmt.Sprintf("%d bytes of request bodies are in flight (REFEREE_MAX_INFLIGHT_BYTES); retry after the Retry-After delay", s.cfg.MaxInflightBytes))
+				fmt.Sprintf("this body of %d bytes would take the request bodies in flight past %d bytes (REFEREE_MAX_INFLIGHT_BYTES); retry after the Retry-After delay", n, s.cfg.MaxInflightBytes))
 		}
 		defer s.inflight.Release(n)
 		return next(c)
