@@ -76,6 +76,7 @@ type compiledRubric struct {
 
 type component struct {
 	name        string
+	field       string // "rubric.components.<name>", where its errors point
 	info        *verifierInfo
 	canonRef    []byte // nil: inherit the request's reference
 	canonParams []byte
@@ -142,7 +143,7 @@ func (s *Scorer) compileRubric(def rubric.Definition, field, label string) (*com
 	}
 	for _, name := range r.Names() {
 		c := def.Components[name]
-		comp := component{name: name, info: s.verifiers[c.Verifier], ref: c.Reference, params: c.Params}
+		comp := component{name: name, field: "rubric.components." + name, info: s.verifiers[c.Verifier], ref: c.Reference, params: c.Params}
 		if comp.canonParams, err = cache.Canonical(c.Params); err != nil {
 			return nil, verifiers.Invalidf(field+".components."+name+".params", "%v", err)
 		}
@@ -172,6 +173,7 @@ type job struct {
 	useCache bool
 	timeout  time.Duration
 	prep     *prepSlot // shared by the jobs of a batch that inherit its defaults
+	comp     *component // the rubric component it scores, if any
 
 	res     verifiers.Result
 	err     error
@@ -508,7 +510,7 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 	parts := make([][]byte, 0, len(cr.comps)+1)
 	parts = append(parts, cr.identity)
 	allDup := true
-	for _, c := range cr.comps {
+	for ci, c := range cr.comps {
 		ref, cref := c.ref, c.canonRef
 		if c.inheritsRef {
 			ref, cref = req.Reference, canonRef
@@ -518,6 +520,7 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 		ji, dup, j := b.addJob(jobKey{key, useCache})
 		if j != nil {
 			j.info, j.ref, j.params, j.in, j.timeout, j.taskKey = c.info, ref, c.params, in, timeout, taskKey
+			j.comp = &cr.comps[ci]
 		}
 		allDup = allDup && dup
 		it.comps = append(it.comps, ji)
@@ -730,7 +733,7 @@ func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) 
 		task, err = s.prepare(j)
 	}
 	if err != nil {
-		return verifiers.Result{}, err
+		return verifiers.Result{}, j.componentError(err)
 	}
 	res, err := s.engine.Run(ctx, j.info.spec.Name, task, j.in, j.timeout)
 	if err != nil {
@@ -745,6 +748,24 @@ func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) 
 		return verifiers.Result{}, &verifiers.TaskError{Kind: "error", Err: fmt.Errorf("verifier %s returned invalid JSON details", j.info.id)}
 	}
 	return res, nil
+}
+
+// componentError points the fields of a rubric component's invalid
+// reference or params at the component: rubric.components.a.params.mode,
+// not params.mode. A reference the component inherits is the request's.
+func (j *job) componentError(err error) error {
+	ie, ok := verifiers.AsInvalid(err)
+	if !ok || j.comp == nil {
+		return err
+	}
+	out := &verifiers.InvalidError{Errors: make([]verifiers.FieldError, len(ie.Errors))}
+	for i, fe := range ie.Errors {
+		if !(j.comp.inheritsRef && (fe.Field == "reference" || strings.HasPrefix(fe.Field, "reference.") || strings.HasPrefix(fe.Field, "reference["))) {
+			fe.Field = j.comp.field + "." + fe.Field
+		}
+		out.Errors[i] = fe
+	}
+	return out
 }
 
 // prepare returns the job's prepared task from the LRU, preparing it once

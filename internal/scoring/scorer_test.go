@@ -432,3 +432,27 @@ func TestJoinersWithTheSameDeadlineDoNotRetry(t *testing.T) {
 		t.Errorf("%d executions for 4 identical requests with one deadline, want 1", n)
 	}
 }
+
+// An invalid reference or params of a rubric component is reported at the
+// component's path; a reference it inherits is the request's own field.
+func TestRubricComponentErrorsNameTheComponent(t *testing.T) {
+	t.Parallel()
+	s, _ := newScorer(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, rubric, ref, field string
+	}{
+		{"own params", `{"components":{"a":{"verifier":"string_match","params":{"mode":"zz"}}},"score":"a"}`, `"x"`, "rubric.components.a.params.mode"},
+		{"own reference", `{"components":{"a":{"verifier":"string_match","reference":5}},"score":"a"}`, `"x"`, "rubric.components.a.reference"},
+		{"inherited reference", `{"components":{"a":{"verifier":"string_match"}},"score":"a"}`, `5`, "reference"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Score(ctx, &Request{Rubric: json.RawMessage(tt.rubric), Reference: json.RawMessage(tt.ref), Response: str("x")})
+			ie, ok := verifiers.AsInvalid(err)
+			if !ok || len(ie.Errors) == 0 || ie.Errors[0].Field != tt.field {
+				t.Fatalf("err = %v, want an invalid field %s", err, tt.field)
+			}
+		})
+	}
+}
