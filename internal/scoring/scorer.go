@@ -172,7 +172,7 @@ type job struct {
 	in       verifiers.Input
 	useCache bool
 	timeout  time.Duration
-	prep     *prepSlot // shared by the jobs of a batch that inherit its defaults
+	prep     *prepSlot  // shared by the jobs of a batch that inherit its defaults
 	comp     *component // the rubric component it scores, if any
 
 	res     verifiers.Result

@@ -377,7 +377,7 @@ func (s *Server) scoreBatch(c echo.Context) error {
 // not an object, bad defaults), it returns the first error, orig.
 func decodeItems(body []byte, orig error) (scoring.BatchRequest, error) {
 	var raw struct {
-		Defaults *scoring.Request `json:"defaults,omitempty"`
+		Defaults *scoring.Request  `json:"defaults,omitempty"`
 		Items    []json.RawMessage `json:"items"`
 	}
 	if err := jsonbody.Decode(body, &raw, true); err != nil {
