@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -88,10 +89,111 @@ func std(body []byte, v any, strict bool) error {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
+		if strict && strings.HasPrefix(err.Error(), "json: unknown field ") {
+			// encoding/json names the key but not where it is.
+			if path, ok := unknownField(body, reflect.TypeOf(v)); ok {
+				return problem.Field(path, "unknown field")
+			}
+		}
 		return problem.FromJSON(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.BadRequest("the body has data after the JSON value")
 	}
 	return nil
+}
+
+// unknownField returns the path (options.foo, items[2].qqq) of the first
+// object key in body that the Go type t has no field for, walking the body
+// and the type together; free-form values (json.RawMessage, maps, any) are
+// skipped.
+func unknownField(body []byte, t reflect.Type) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	return walk(dec, t, "")
+}
+
+var rawMessage = reflect.TypeOf(json.RawMessage(nil))
+
+func walk(dec *json.Decoder, t reflect.Type, path string) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return "", false
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return "", false // a scalar
+	}
+	switch {
+	case delim == '{' && t.Kind() == reflect.Struct:
+		for dec.More() {
+			k, err := dec.Token()
+			key, ok := k.(string)
+			if err != nil || !ok {
+				return "", false
+			}
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			ft, ok := fieldType(t, key)
+			if !ok {
+				return p, true
+			}
+			if found, ok := walk(dec, ft, p); ok {
+				return found, true
+			}
+		}
+	case delim == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t != rawMessage:
+		for i := 0; dec.More(); i++ {
+			if found, ok := walk(dec, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); ok {
+				return found, true
+			}
+		}
+	default:
+		// Free-form: skip to the matching close.
+		for depth := 1; depth > 0; {
+			tok, err := dec.Token()
+			if err != nil {
+				return "", false
+			}
+			switch tok {
+			case json.Delim('{'), json.Delim('['):
+				depth++
+			case json.Delim('}'), json.Delim(']'):
+				depth--
+			}
+		}
+		return "", false
+	}
+	_, _ = dec.Token() // the closing delimiter
+	return "", false
+}
+
+// fieldType returns the type of t's field for a JSON key, matched as
+// encoding/json does: the tag name or field name, exactly or else
+// case-insensitively.
+func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Name
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == "-" {
+			continue
+		} else if tag != "" {
+			name = tag
+		}
+		if name == key {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(name, key) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
 }

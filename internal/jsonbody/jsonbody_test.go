@@ -2,9 +2,11 @@ package jsonbody
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 
+	"github.com/referee/referee/internal/problem"
 	"github.com/referee/referee/internal/scoring"
 )
 
@@ -84,6 +86,35 @@ func TestStrictUnmarshal(t *testing.T) {
 			if err := fast([]byte(body), v, true); err == nil {
 				t.Errorf("fast(%s) into %T accepted an unknown field", body, v)
 			}
+		}
+	}
+}
+
+// An unknown field is named by its path in the body, not only its key.
+func TestUnknownFieldPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body  string
+		batch bool
+		field string
+	}{
+		{`{"verifier":"v","response":"x","options":{"foo":1}}`, false, "options.foo"},
+		{`{"verifier":"v","response":"x","zzz":1}`, false, "zzz"},
+		// params is free-form: its keys are the verifier's business.
+		{`{"params":{"foo":1},"response":"x","options":{"foo":2}}`, false, "options.foo"},
+		{`{"defaults":{"zzz":1},"items":[]}`, true, "defaults.zzz"},
+		{`{"items":[{"response":"a"},{"response":"b","qqq":1}]}`, true, "items[1].qqq"},
+		{`{"items":[{"response":"a","options":{"cachex":true}}]}`, true, "items[0].options.cachex"},
+	}
+	for _, tt := range tests {
+		var v any = new(scoring.Request)
+		if tt.batch {
+			v = new(scoring.BatchRequest)
+		}
+		err := Decode([]byte(tt.body), v, true)
+		var pe *problem.Error
+		if !errors.As(err, &pe) || len(pe.Errors) != 1 || pe.Errors[0].Field != tt.field {
+			t.Errorf("%s: %v, want an unknown field %s", tt.body, err, tt.field)
 		}
 	}
 }
