@@ -595,7 +595,16 @@ func (s *Scorer) resolveRubric(raw json.RawMessage) (*compiledRubric, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&def); err != nil {
-		return nil, problem.Field("rubric", "%v", err)
+		// Point at the rubric's own field (rubric.score), in the words
+		// the request decoder uses, not Go's type names.
+		pe := problem.FromJSON(err)
+		if len(pe.Errors) == 0 {
+			return nil, problem.Field("rubric", "%s", pe.Detail)
+		}
+		for i := range pe.Errors {
+			pe.Errors[i].Field = "rubric." + pe.Errors[i].Field
+		}
+		return nil, pe
 	}
 	cr, err := s.compileRubric(def, "rubric", "rubric:inline")
 	s.inline.Add(string(canon), inlineEntry{cr, err})

@@ -456,3 +456,20 @@ func TestRubricComponentErrorsNameTheComponent(t *testing.T) {
 		})
 	}
 }
+
+// A malformed inline rubric names its field, not a Go type.
+func TestInlineRubricDecodeErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	s, _ := newScorer(t)
+	for rub, field := range map[string]string{
+		`{"components":{"a":{"verifier":"string_match"}},"score":5}`:         "rubric.score",
+		`{"components":{"a":{"verifier":5}},"score":"a"}`:                    "rubric.components.verifier",
+		`{"components":{"a":{"verifier":"string_match"}},"score":"a","x":1}`: "rubric.x",
+	} {
+		_, err := s.Score(context.Background(), &Request{Rubric: json.RawMessage(rub), Reference: json.RawMessage(`"x"`), Response: str("x")})
+		var pe *problem.Error
+		if !errors.As(err, &pe) || len(pe.Errors) != 1 || pe.Errors[0].Field != field || strings.Contains(pe.Errors[0].Message, "Go") {
+			t.Errorf("%s: %v, want an error at %s", rub, err, field)
+		}
+	}
+}
