@@ -264,6 +264,14 @@ func (s *Server) admitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Method != http.MethodPost {
 			return next(c)
 		}
+		if ce := req.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
+			// The body would otherwise be read as JSON and fail as
+			// malformed; RFC 9110 §15.5.16 asks for 415 and the codings
+			// that are accepted.
+			c.Response().Header().Set("Accept-Encoding", "identity")
+			return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+				fmt.Sprintf("Content-Encoding %q is not supported: send the body uncompressed", ce))
+		}
 		n := req.ContentLength
 		if n < 0 || n > s.cfg.MaxBody {
 			// Unknown, or over the limit (the handler answers 413 without

@@ -343,3 +343,24 @@ func TestHeadOnGetRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A compressed body is refused as such (415 with the accepted coding), not
+// read as malformed JSON.
+func TestContentEncodingIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	for _, ce := range []string{"gzip", "br", "identity"} {
+		req := httptest.NewRequest("POST", "/v1/score", strings.NewReader(`{"verifier":"string_match","reference":"a","response":"a"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", ce)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		want, accept := 415, "identity"
+		if ce == "identity" {
+			want, accept = 200, ""
+		}
+		if rec.Code != want || rec.Header().Get("Accept-Encoding") != accept {
+			t.Errorf("Content-Encoding %s: %d Accept-Encoding %q, want %d %q", ce, rec.Code, rec.Header().Get("Accept-Encoding"), want, accept)
+		}
+	}
+}
