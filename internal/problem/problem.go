@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/referee/referee/verifiers"
@@ -108,7 +109,7 @@ func FromJSON(err error) *Error {
 		if field == "" {
 			field = "(body)"
 		}
-		return Field(field, "want %s, got JSON %s", te.Type, te.Value)
+		return Field(field, "want %s, got JSON %s", jsonKind(te.Type), te.Value)
 	case errors.Is(err, io.EOF):
 		return BadRequest("the body is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -120,4 +121,34 @@ func FromJSON(err error) *Error {
 		return Field(f, "unknown field")
 	}
 	return BadRequest("malformed JSON: " + msg)
+}
+
+// jsonKind names what a Go type takes in JSON terms: clients should not
+// see scoring.Request or float64.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a JSON value" // json.RawMessage
+		}
+		return "a JSON array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another value"
 }

@@ -2,6 +2,7 @@ package problem
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,5 +43,27 @@ func TestFrom(t *testing.T) {
 				t.Error("empty title")
 			}
 		})
+	}
+}
+
+// Type errors speak JSON, not Go: "want a JSON object", never scoring.Request.
+func TestFromJSONTypeErrorsSpeakJSON(t *testing.T) {
+	t.Parallel()
+	var target struct {
+		Response *string  `json:"response"`
+		Items    []int    `json:"items"`
+		OnError  *float64 `json:"on_error"`
+		Inner    struct{} `json:"inner"`
+	}
+	for body, want := range map[string]string{
+		`{"response":5}`:   "want a string, got JSON number",
+		`{"items":{}}`:     "want a JSON array, got JSON object",
+		`{"on_error":"x"}`: "want a number, got JSON string",
+		`{"inner":[]}`:     "want a JSON object, got JSON array",
+	} {
+		err := FromJSON(json.Unmarshal([]byte(body), &target))
+		if len(err.Errors) != 1 || err.Errors[0].Message != want {
+			t.Errorf("%s: %+v, want %q", body, err.Errors, want)
+		}
 	}
 }
