@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -882,7 +883,9 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 	resp := it.req.Response
 	reward, err := cr.r.Eval(r.Scores.Map(), rubric.Vars{ResponseLength: utf8.RuneCountInString(*resp), ResponseWords: len(strings.Fields(*resp))})
 	if err != nil {
-		r.Reward, r.Error = it.onError, ptr(problem.From(&verifiers.TaskError{Kind: "error", Err: err}))
+		// The expression, not a verifier, failed for this response (1/x
+		// at x = 0): the task author's to fix, so a 422 of its own type.
+		r.Reward, r.Error = it.onError, ptr(problem.From(problem.New(http.StatusUnprocessableEntity, "rubric-error", "Rubric expression failed", err.Error())))
 		return r
 	}
 	r.Reward, r.Cached = reward, cached

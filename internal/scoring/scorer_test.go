@@ -279,8 +279,8 @@ func TestRubric(t *testing.T) {
 	// A non-finite expression result is a scoring error, not a reward.
 	bad := `{"components":{"f":{"verifier":"regex","params":{"pattern":"^z"}}},"score":"1/f"}`
 	r3, err := s.Score(ctx, &Request{Rubric: json.RawMessage(bad), Response: str("a")})
-	if err != nil || r3.Error == nil || r3.Reward != 0 {
-		t.Errorf("1/0 rubric: result %+v err %v, want an embedded error", r3, err)
+	if err != nil || r3.Error == nil || r3.Reward != 0 || r3.Error.Status != 422 || !strings.HasSuffix(r3.Error.Type, "/rubric-error") {
+		t.Errorf("1/0 rubric: result %+v err %v, want an embedded 422 rubric-error", r3, err)
 	}
 }
 
