@@ -169,6 +169,12 @@ func (s *scanner) boxed(out []candidate) []candidate {
 				boxes = append(boxes, boxSpan{start: start, brace: j, end: -1})
 				continue
 			}
+			if r[j] == '\\' && s.fenceAt(start) < 0 {
+				// \boxed\frac12: a box whose argument is not a group;
+				// unreadable, and no number after it answers in its place.
+				s.badBox = true
+				continue
+			}
 			// \boxed 7, and \boxed7 with a digit or sign right after.
 			if j > start+len(cmd) || isDigit(r[j]) || r[j] == '-' {
 				k := j

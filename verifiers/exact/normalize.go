@@ -352,7 +352,7 @@ func matchBrace(s string, open int) int {
 // "~m/s", " cm", "kg", "m^2". A lone letter counts only with the space or
 // tilde LaTeX puts before units (inside the braces or before the command),
 // or in \text, and never i, e or d, so 2\mathrm{i} keeps its imaginary
-// unit.
+// unit, nor k, which is 5\text{k} = 5000, not 5 of a unit.
 func isUnitContent(inner string, spacedBefore bool) bool {
 	spaced := spacedBefore || strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
 	fields := strings.Fields(strings.NewReplacer(`\cdot`, " ", "~", " ", `\,`, " ").Replace(inner))
@@ -363,7 +363,7 @@ func isUnitContent(inner string, spacedBefore bool) bool {
 		if isMathWord(w) || w == "to" {
 			return false
 		}
-		if !isUnitWord(w) && !(spaced && isLetterUnit(w) && w != "i" && w != "e" && w != "d") {
+		if !isUnitWord(w) && !(spaced && isLetterUnit(w) && w != "i" && w != "e" && w != "d" && w != "k") {
 			return false
 		}
 	}
