@@ -547,16 +547,20 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 			// A bare last line counts only when it is a letter form, never
 			// a sentence that starts with the article "A".
 			// An echoed option line such as "D) 4" is not a choice either.
-			if _, ok := t.choices.letterOf(strings.Trim(c.text, "*_ .")); ok {
+			// $\textbf{(C)}$ is the letter (C), as AoPS solutions end.
+			plain := strings.Trim(strings.TrimSpace(unwrapCommands(latexReplacer.Replace(c.text))), "*_ .")
+			bold := strings.Contains(c.text, `\textbf{(`) || strings.Contains(c.text, `\text{(`)
+			if _, ok := t.choices.letterOf(plain); ok {
 				cands = []candidate{c}
 			} else if m := choiceLine().FindStringSubmatch(c.text); m != nil {
 				// "I choose C.", "Therefore, the correct option is (B)."
 				c.text = m[1]
 				cands = []candidate{c}
-			} else if l, _, ok := t.choices.leadingLetter(c.text); ok && strings.TrimSpace(sc.resp[:c.pos]) == "" {
+			} else if l, _, ok := t.choices.leadingLetter(plain); ok && (bold || strings.TrimSpace(sc.resp[:c.pos]) == "") {
 				// A whole response of one line "B. Paris" answers B, as
-				// MMLU-style models reply; after reasoning, such a last
-				// line may be an option echoed from the prompt instead.
+				// MMLU-style models reply, and so does a last line in
+				// AoPS's bold form "$\textbf{(C) }12$"; after reasoning,
+				// a plain "D) 4" may be an option echoed from the prompt.
 				c.text = letterName(l)
 				cands = []candidate{c}
 			}

@@ -28,7 +28,11 @@ var latexReplacer = strings.NewReplacer(
 	// Vulgar fractions are \frac, so 2½ is the mixed number 5/2.
 	"\u00bd", `\frac{1}{2}`, "\u00bc", `\frac{1}{4}`, "\u00be", `\frac{3}{4}`, "\u2153", `\frac{1}{3}`, "\u2154", `\frac{2}{3}`, "\u2155", `\frac{1}{5}`, "\u2156", `\frac{2}{5}`, "\u2157", `\frac{3}{5}`, "\u2158", `\frac{4}{5}`,
 	"\u2159", `\frac{1}{6}`, "\u215a", `\frac{5}{6}`, "\u215b", `\frac{1}{8}`, "\u215c", `\frac{3}{8}`, "\u215d", `\frac{5}{8}`, "\u215e", `\frac{7}{8}`,
-	"\u00a0", " ", "\u2009", "", "\u202f", "", "\u200b", "", "\u2019", "'", "\u2032", "'",
+	"\u00a0", " ", "\u2009", "", "\u202f", "", "\u200b", "",
+	// Invisible format characters: joiners, bidi marks, invisible operators,
+	// the soft hyphen.
+	"\u200c", "", "\u200d", "", "\u200e", "", "\u200f", "", "\u2060", "", "\u2061", "", "\u2062", "", "\u2063", "", "\u2064", "",
+	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "", "\u202a", "", "\u202b", "", "\u202c", "", "\u202d", "", "\u202e", "", "\u00ad", "", "\ufeff", "", "\u2019", "'", "\u2032", "'",
 	"\u00b0", "",
 	// Variant Greek letters are the same symbol.
 	`\varepsilon`, `\epsilon`, `\varphi`, `\phi`, `\vartheta`, `\theta`,
@@ -56,7 +60,120 @@ var textCommands = map[string]bool{
 	"textbf": true, "textit": true, "textrm": true, "textnormal": true, "textsf": true, "texttt": true,
 	"text": true, "mbox": true, "hbox": true, "mathrm": true, "mathbf": true, "mathit": true,
 	"mathsf": true, "mathtt": true, "boldsymbol": true, "bm": true, "operatorname": true,
-	"boxed": true, "fbox": true, "emph": true,
+	"boxed": true, "fbox": true, "emph": true, "smash": true,
+}
+
+// invisibleCommands draw nothing: the command and its one argument go.
+// \color{red} sets a colour for what follows; \textcolor{red}{4} keeps
+// its second argument, 4.
+var invisibleCommands = []string{`\phantom`, `\hphantom`, `\vphantom`, `\hspace*`, `\hspace`, `\vspace*`, `\vspace`, `\color`, `\textcolor`}
+
+// dropInvisible removes the invisible commands with their argument.
+func dropInvisible(s string) string {
+	for _, cmd := range invisibleCommands {
+		for guard := 0; guard < 16; guard++ {
+			i := strings.Index(s, cmd)
+			if i < 0 {
+				break
+			}
+			j := i + len(cmd)
+			if j < len(s) && isLetter(s[j]) {
+				break // a longer command name
+			}
+			for j < len(s) && s[j] == ' ' {
+				j++
+			}
+			end := j
+			if j < len(s) && s[j] == '{' {
+				if end = matchBrace(s, j); end < 0 {
+					break
+				}
+				end++
+			}
+			// A space, so 1\hspace{1cm}2 stays two numbers apart.
+			s = s[:i] + " " + s[end:]
+		}
+	}
+	return s
+}
+
+// chooseAsBinom rewrites {n \choose k} as \binom{n}{k}.
+func chooseAsBinom(s string) string {
+	for guard := 0; guard < 8; guard++ {
+		c := strings.Index(s, `\choose`)
+		if c < 0 {
+			return s
+		}
+		// The group around it: the nearest unmatched { to the left.
+		open, depth := -1, 0
+		for i := c - 1; i >= 0; i-- {
+			if s[i] == '}' {
+				depth++
+			} else if s[i] == '{' {
+				if depth == 0 {
+					open = i
+					break
+				}
+				depth--
+			}
+		}
+		end := len(s)
+		top, bottom := s[:c], s[c+len(`\choose`):]
+		if open >= 0 {
+			if end = matchBrace(s, open); end < 0 {
+				return s
+			}
+			top, bottom = s[open+1:c], s[c+len(`\choose`):end]
+			end++
+		} else {
+			open = 0
+		}
+		s = s[:open] + `\binom{` + strings.TrimSpace(top) + `}{` + strings.TrimSpace(bottom) + `}` + s[end:]
+	}
+	return s
+}
+
+// functionLHS matches the left side of f(x) = ..., g(s, t) = ...: a named
+// function of variables, which states the function's value.
+func functionLHS(s string) int {
+	i := 0
+	if i >= len(s) || !isLetter(s[i]) {
+		return -1
+	}
+	i++
+	if i < len(s) && s[i] == '(' {
+		i++
+	} else {
+		return -1
+	}
+	for {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i >= len(s) || !isLetter(s[i]) {
+			return -1
+		}
+		i++
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i < len(s) && s[i] == ',' {
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(s) || s[i] != ')' {
+		return -1
+	}
+	i++
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if i >= len(s) || s[i] != '=' || strings.Count(s, "=") != 1 {
+		return -1
+	}
+	return i + 1
 }
 
 // normalizeLatex turns an extracted answer into the spelling the parser
@@ -73,6 +190,15 @@ func normalizeLatex(s string) string {
 		s = trigDegrees().ReplaceAllString(s, `{($1\cdot\frac{\pi}{180})}`)
 	}
 	s = latexReplacer.Replace(s)
+	if !isASCII(s) {
+		// Full-width and mathematical digits and letters (３, 𝟒), after
+		// the look-alikes and vulgar fractions have their LaTeX spelling.
+		s = norm.NFKC.String(s)
+	}
+	if strings.Contains(s, `\choose`) {
+		s = chooseAsBinom(s)
+	}
+	s = dropInvisible(s)
 	if strings.Contains(s, `\mathbb`) {
 		// ℝ is the interval (-∞, ∞), so x \in \mathbb{R} and (-\infty,\infty)
 		// compare; ℝ² and other powers stay as they are.
@@ -95,6 +221,10 @@ func normalizeLatex(s string) string {
 		}
 	}
 	s = strings.TrimSpace(s)
+	// f(x) = 2x + 1 states the function's value, as x = 3 states x's.
+	if k := functionLHS(s); k > 0 {
+		s = strings.TrimSpace(s[k:])
+	}
 	// "approximately 3.14", "about 42": a qualifier word before a number
 	// says how the value was reached, it is not a factor.
 	for _, w := range []string{"approximately ", "approx. ", "approx ", "about ", "around ", "roughly ", "nearly ", "exactly ", "precisely "} {
@@ -537,6 +667,15 @@ func isOperatorWord(w string) bool {
 	}
 	_, ok := scaleFactors[w]
 	return ok
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isMathWord(w string) bool {
