@@ -123,8 +123,12 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 		*c = call{done: c.done}
 		callPool.Put(c)
 	case <-ctx.Done():
+		// Counted before the CAS, so that the runner's decrement, which
+		// follows only a won CAS, never comes first.
+		e.overrunning.Add(1)
 		if !c.state.CompareAndSwap(callRunning, callAbandoned) {
 			// Finished at the deadline: the runner is about to signal.
+			e.overrunning.Add(-1)
 			<-c.done
 			res, err = c.res, c.err
 			*c = call{done: c.done}
@@ -135,7 +139,6 @@ func (e *Engine) Run(ctx context.Context, verifier string, t Task, in Input, tim
 		// The task overran. Its runner still owns c and will finish it in
 		// the background (well-behaved tasks stop at ctx.Done()); c is not
 		// reused.
-		e.overrunning.Add(1)
 		if _, seen := e.overrun.LoadOrStore(verifier, struct{}{}); !seen {
 			e.cfg.Logger.Warn("verifier task overran its deadline; it keeps its slot until it ends (logged once per verifier, counted in referee_tasks_overrunning)",
 				"verifier", verifier, "timeout", timeout)

@@ -173,8 +173,7 @@ type job struct {
 	in       verifiers.Input
 	useCache bool
 	timeout  time.Duration
-	prep     *prepSlot  // shared by the jobs of a batch that inherit its defaults
-	comp     *component // the rubric component it scores, if any
+	prep     *prepSlot // shared by the jobs of a batch that inherit its defaults
 
 	res     verifiers.Result
 	err     error
@@ -290,9 +289,9 @@ func firstError(it *item, b *batch) error {
 	if it.job >= 0 {
 		return b.jobs[it.job].err
 	}
-	for _, ji := range it.comps {
+	for n, ji := range it.comps {
 		if err := b.jobs[ji].err; err != nil {
-			return err
+			return componentError(&it.rubric.comps[n], err)
 		}
 	}
 	return nil
@@ -511,7 +510,7 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 	parts := make([][]byte, 0, len(cr.comps)+1)
 	parts = append(parts, cr.identity)
 	allDup := true
-	for ci, c := range cr.comps {
+	for _, c := range cr.comps {
 		ref, cref := c.ref, c.canonRef
 		if c.inheritsRef {
 			ref, cref = req.Reference, canonRef
@@ -521,7 +520,6 @@ func (s *Scorer) plan(b *batch, req *Request, d *defaultsPlan) {
 		ji, dup, j := b.addJob(jobKey{key, useCache})
 		if j != nil {
 			j.info, j.ref, j.params, j.in, j.timeout, j.taskKey = c.info, ref, c.params, in, timeout, taskKey
-			j.comp = &cr.comps[ci]
 		}
 		allDup = allDup && dup
 		it.comps = append(it.comps, ji)
@@ -743,7 +741,7 @@ func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) 
 		task, err = s.prepare(j)
 	}
 	if err != nil {
-		return verifiers.Result{}, j.componentError(err)
+		return verifiers.Result{}, err
 	}
 	res, err := s.engine.Run(ctx, j.info.spec.Name, task, j.in, j.timeout)
 	if err != nil {
@@ -763,15 +761,16 @@ func (s *Scorer) compute(ctx context.Context, j *job) (verifiers.Result, error) 
 // componentError points the fields of a rubric component's invalid
 // reference or params at the component: rubric.components.a.params.mode,
 // not params.mode. A reference the component inherits is the request's.
-func (j *job) componentError(err error) error {
+// It applies per item, since a job may be shared with a plain request.
+func componentError(c *component, err error) error {
 	ie, ok := verifiers.AsInvalid(err)
-	if !ok || j.comp == nil {
+	if !ok {
 		return err
 	}
 	out := &verifiers.InvalidError{Errors: make([]verifiers.FieldError, len(ie.Errors))}
 	for i, fe := range ie.Errors {
-		if !(j.comp.inheritsRef && (fe.Field == "reference" || strings.HasPrefix(fe.Field, "reference.") || strings.HasPrefix(fe.Field, "reference["))) {
-			fe.Field = j.comp.field + "." + fe.Field
+		if !(c.inheritsRef && (fe.Field == "reference" || strings.HasPrefix(fe.Field, "reference.") || strings.HasPrefix(fe.Field, "reference["))) {
+			fe.Field = c.field + "." + fe.Field
 		}
 		out.Errors[i] = fe
 	}
@@ -863,10 +862,11 @@ func (s *Scorer) assemble(it *item, b *batch) Result {
 		details.WriteByte(':')
 		r.ElapsedUS = max(r.ElapsedUS, j.elapsed.Microseconds())
 		if j.err != nil {
+			err := componentError(&cr.comps[n], j.err)
 			if firstErr == nil {
-				firstErr = fmt.Errorf("component %s: %w", name, j.err)
+				firstErr = fmt.Errorf("component %s: %w", name, err)
 			}
-			pb, _ := json.Marshal(map[string]any{"error": problem.From(j.err)})
+			pb, _ := json.Marshal(map[string]any{"error": problem.From(err)})
 			details.Write(pb)
 			continue
 		}

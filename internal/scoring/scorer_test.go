@@ -473,3 +473,28 @@ func TestInlineRubricDecodeErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// A job shared by a rubric component and a plain request reports each its
+// own field: the rubric's component path, the plain request's params.
+func TestSharedJobErrorsKeepTheirItemsFields(t *testing.T) {
+	t.Parallel()
+	s, _ := newScorer(t)
+	rub := json.RawMessage(`{"components":{"a":{"verifier":"string_match","params":{"mode":"zz"}}},"score":"a"}`)
+	plain := Request{Verifier: "string_match", Params: json.RawMessage(`{"mode":"zz"}`), Reference: json.RawMessage(`"x"`), Response: str("x")}
+	withRubric := Request{Rubric: rub, Reference: json.RawMessage(`"x"`), Response: str("x")}
+	for _, order := range [][]Request{{withRubric, plain}, {plain, withRubric}} {
+		results, _, err := s.ScoreBatch(context.Background(), nil, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range results {
+			want := "params.mode"
+			if order[i].Rubric != nil {
+				want = "rubric.components.a.params.mode"
+			}
+			if r.Error == nil || len(r.Error.Errors) == 0 || r.Error.Errors[0].Field != want {
+				t.Errorf("item %d (rubric %v): error %+v, want field %s", i, order[i].Rubric != nil, r.Error, want)
+			}
+		}
+	}
+}

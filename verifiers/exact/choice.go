@@ -189,6 +189,24 @@ func (o *choiceOptions) matchText(t string) (int, bool) {
 	return 0, false
 }
 
+// optionMarkers counts the distinct capitals that open an option in t:
+// "(B)", "B)" or "B." at the start or after a space or comma. A line with
+// two, "(A) 1 (B) 2" or "A) 1 or B) 2", lists options; it chooses none.
+func optionMarkers(t string) int {
+	seen := map[byte]bool{}
+	for i := 0; i+1 < len(t); i++ {
+		c := t[i]
+		if c < 'A' || c > 'Z' || (i > 0 && t[i-1] != ' ' && t[i-1] != ',' && t[i-1] != '(') {
+			continue
+		}
+		next := t[i+1]
+		if (next == ')' || next == '.') && (i+2 == len(t) || t[i+2] == ' ') {
+			seen[c] = true
+		}
+	}
+	return len(seen)
+}
+
 // bracketedLetters returns the distinct options named as "(X)" anywhere in
 // t, with X a capital letter.
 func (o *choiceOptions) bracketedLetters(t string) []int {

@@ -125,7 +125,7 @@ func (c *comparer) equal(a, r *node) verdict {
 	}
 	// x = 1, y = -2 against bare values: the values are bound to their
 	// variables in the reference's order, so (-2, 1) is not the answer.
-	if r.k == kList && (a.k == kList || a.k == kTuple) && allAssignments(r.args) && noAssignments(a.args) {
+	if r.k == kList && (a.k == kList || a.k == kTuple) && distinctAssignments(r.args) && noAssignments(a.args) {
 		vals := make([]*node, len(r.args))
 		for i, x := range r.args {
 			vals[i] = assignedValue(x)
@@ -388,7 +388,9 @@ func (c *comparer) constant(a, r *node, ctx evalCtx) verdict {
 	}
 	// A closed form that equals zero (sin π, e^{iπ}+1) evaluates to float
 	// rounding, which no relative tolerance forgives against an exact 0.
-	if okA != okR && (okA && ea.Sign() == 0 || okR && er.Sign() == 0) && cmplx.Abs(va-vr) <= zeroTol {
+	// Only forms with π: a tiny value such as e^{-30} is not zero.
+	if okA != okR && (okA && ea.Sign() == 0 || okR && er.Sign() == 0) && cmplx.Abs(va-vr) <= zeroTol &&
+		(hasPi(a) || hasPi(r)) {
 		return yes(ruleNumeric)
 	}
 	tol, rule := tightTol, ruleNumeric
@@ -429,6 +431,10 @@ func (c *comparer) points(a, r *node, vars []string) verdict {
 	e := &env{names: vars, vals: make([]complex128, len(vars))}
 	rng := newRNG(c.seed, vars)
 	kind := pointKindOf(a) | pointKindOf(r)
+	if kind&hasAbs != 0 && kind&hasFact != 0 {
+		// Γ needs positive points, where |x| is x: no sound sample.
+		return no(rulePoints, "cannot compare |x| and factorials at random points")
+	}
 	tol := pointsTol
 	if hasDecimal(a) || hasDecimal(r) {
 		tol = math.Max(c.tol, pointsTol)
@@ -638,12 +644,17 @@ func assignedVar(n *node) string {
 	return lhs.String()
 }
 
-// allAssignments reports items that all assign values to variables.
-func allAssignments(ns []*node) bool {
+// distinctAssignments reports items that all assign values to different
+// variables (x = 1, y = -2), whose values are bound to them in order;
+// roots of one variable (x = 2 or x = -3) are a set.
+func distinctAssignments(ns []*node) bool {
+	seen := map[string]bool{}
 	for _, n := range ns {
-		if assignedValue(n) == nil {
+		v := assignedVar(n)
+		if v == "" || seen[v] {
 			return false
 		}
+		seen[v] = true
 	}
 	return len(ns) > 0
 }
@@ -678,15 +689,41 @@ func isEqChain(n *node) bool {
 	return true
 }
 
-// roughly reports whether approx is a decimal rounding of exact to three
-// significant figures or more: 1.67 for 5/3, 3.14 for π.
+// hasPi reports whether n mentions π.
+func hasPi(n *node) bool {
+	if n == nil {
+		return false
+	}
+	if n.k == kConst && n.name == "pi" {
+		return true
+	}
+	for _, a := range n.args {
+		if hasPi(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// roughly reports whether approx is a decimal rounding of exact: to the
+// digits a plain decimal shows (1.67 or 1.7 for 5/3), or within 0.5% for
+// a decimal expression.
 func (c *comparer) roughly(approx, exact *node) bool {
 	if !hasDecimal(approx) || hasDecimal(exact) {
 		return false
 	}
 	ctx := evalCtx{pctDiv: c.percent == "fraction"}
 	va, ve := ctx.numVal(approx, nil), ctx.numVal(exact, nil)
-	return finite(va) && finite(ve) && near(va, ve, 5e-3)
+	if !finite(va) || !finite(ve) || imag(va) != 0 || imag(ve) != 0 {
+		return false
+	}
+	// A plain decimal is a rounding of the exact value to its own digits:
+	// 1/3 ≈ 0.33, √3 ≈ 1.7, π ≈ 3.14.
+	if approx.k == kNum {
+		_, frac, _ := strings.Cut(approx.String(), ".")
+		return math.Abs(real(va)-real(ve)) <= 0.5*math.Pow(10, -float64(len(frac)))*(1+1e-9)
+	}
+	return near(va, ve, 5e-3)
 }
 
 // reduceChain reads x = 1/2 = 0.5 as x = 0.5 when every value agrees; a

@@ -556,7 +556,8 @@ func (t *task) scoreChoice(sc *scanner) (verifiers.Result, error) {
 				// "I choose C.", "Therefore, the correct option is (B)."
 				c.text = m[1]
 				cands = []candidate{c}
-			} else if l, _, ok := t.choices.leadingLetter(plain); ok && (bold || strings.TrimSpace(sc.resp[:c.pos]) == "") {
+			} else if l, _, ok := t.choices.leadingLetter(plain); ok && (bold || strings.TrimSpace(sc.resp[:c.pos]) == "") &&
+				optionMarkers(plain) < 2 {
 				// A whole response of one line "B. Paris" answers B, as
 				// MMLU-style models reply, and so does a last line in
 				// AoPS's bold form "$\textbf{(C) }12$"; after reasoning,

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Extractors, as named in params.extract and details.extractor.
@@ -612,8 +613,18 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	}
 	stop := i + 1
 	j := i
-	for j > 0 && (isDigit(r[j-1]) || r[j-1] == '.' || r[j-1] == '/' || (r[j-1] == ',' && j >= 2 && isDigit(r[j-2]))) {
-		j--
+scan:
+	for j > 0 {
+		switch {
+		case isDigit(r[j-1]) || r[j-1] == '.' || r[j-1] == '/' || (r[j-1] == ',' && j >= 2 && isDigit(r[j-2])):
+			j--
+		case j >= 3 && r[j-2:j] == `\,` && isDigit(r[j-3]) && groupOfThree(r, j):
+			j -= 2 // 1\,500
+		case j >= 4 && r[j-3:j] == "{,}" && isDigit(r[j-4]) && groupOfThree(r, j):
+			j -= 3 // 1{,}500
+		default:
+			break scan
+		}
 		if stop-j > maxNumberBytes {
 			return candidate{}, false, false
 		}
@@ -672,12 +683,64 @@ func (s *scanner) lastNumber() (candidate, bool, bool) {
 	return c, true, false
 }
 
+func isVulgarFraction(r rune) bool { return (r >= '¼' && r <= '¾') || (r >= '⅐' && r <= '⅞') }
+
+// groupOfThree reports exactly three digits at r[j:], as after a
+// thousands separator.
+func groupOfThree(r string, j int) bool {
+	return j+3 <= len(r) && isDigit(r[j]) && isDigit(r[j+1]) && isDigit(r[j+2]) && (j+3 == len(r) || !isDigit(r[j+3]))
+}
+
+// Math delimiters: $, but not the escaped dollar sign \$.
+func isDollar(s string, i int) bool { return s[i] == '$' && (i == 0 || s[i-1] != '\\') }
+
+func countDollars(s string) int {
+	n := 0
+	for i := range len(s) {
+		if isDollar(s, i) {
+			n++
+		}
+	}
+	return n
+}
+
+func lastDollar(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if isDollar(s, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+func firstDollar(s string) int {
+	for i := range len(s) {
+		if isDollar(s, i) {
+			return i
+		}
+	}
+	return -1
+}
+
 // numberSuffix returns the length of what, after a number, belongs to its
-// value: a per cent sign, or a scale or operator word ("million",
-// "squared", "hundredths"); 0 when there is none.
+// value: a per cent sign, a superscript or vulgar fraction, or a scale or
+// operator word ("million", "hundredths"); 0 when there is none.
 func numberSuffix(rest string) int {
 	if strings.HasPrefix(rest, "%") {
 		return 1
+	}
+	// 5² is 25 and 2½ is 5/2: the run of superscripts or the fraction
+	// belongs to the number.
+	n := 0
+	for n < len(rest) {
+		r, size := utf8.DecodeRuneInString(rest[n:])
+		if m, _ := scriptRune(r); m != 1 && !isVulgarFraction(r) {
+			break
+		}
+		n += size
+	}
+	if n > 0 {
+		return n
 	}
 	if strings.HasPrefix(rest, `\%`) {
 		return 2
@@ -690,22 +753,24 @@ func numberSuffix(rest string) int {
 	for k < len(rest) && k-i < 16 && isLetter(rest[k]) {
 		k++
 	}
-	if k > i && (k == len(rest) || !isLetter(rest[k])) && changesValue(rest[i:k]) {
+	// "4 hundred-dollar bills" counts bills: a hyphen makes the word an
+	// adjective.
+	if k > i && (k == len(rest) || (!isLetter(rest[k]) && rest[k] != '-')) && changesValue(rest[i:k]) {
 		return k
 	}
 	return 0
 }
 
 // changesValue reports the words that, right after a number, change the
-// value it stands for ("7 million", "5 squared", "3 tenths"); "10 more
-// apples" keeps its 10.
+// value it stands for ("7 million", "3 tenths", "5 factorial"); "10 more
+// apples" and "7 quarters" keep their number.
 func changesValue(w string) bool {
 	w = strings.ToLower(w)
 	if _, ok := scaleFactors[w]; ok {
 		return true
 	}
 	switch w {
-	case "squared", "cubed", "factorial", "percent", "halves", "thirds", "quarters", "fourths", "fifths", "sixths",
+	case "factorial", "percent", "halves", "thirds", "fourths", "fifths", "sixths",
 		"sevenths", "eighths", "ninths", "tenths", "hundredths", "thousandths":
 		return true
 	}
@@ -726,9 +791,9 @@ func enclosingMath(r string, lineStart, j, stop int) (string, bool) {
 			return r[lineStart+open+2 : stop+cl], true
 		}
 	}
-	if strings.Count(r[lineStart:j], "$")%2 == 1 {
-		open := strings.LastIndexByte(r[lineStart:j], '$')
-		if cl := strings.IndexByte(r[stop:lineEnd], '$'); cl >= 0 {
+	if countDollars(r[lineStart:j])%2 == 1 {
+		open := lastDollar(r[lineStart:j])
+		if cl := firstDollar(r[stop:lineEnd]); cl >= 0 && open >= 0 {
 			return r[lineStart+open+1 : stop+cl], true
 		}
 	}

@@ -51,6 +51,10 @@ func lex(s string) ([]token, error) {
 			num := token{kind: tNum, text: stripSeparators(s[i:j]), dec: dec}
 			if n := len(toks); n > 0 && toks[n-1].kind == tNum && i > 0 && isSpace(s[i-1]) &&
 				!(n > 1 && toks[n-2].kind == tOp && (toks[n-2].text == "_" || toks[n-2].text == "^")) {
+				if n > 1 && afterOperand(toks, n-1) {
+					// 1/2 3/4: the 2 belongs to the fraction before it.
+					return nil, errors.New("two numbers side by side")
+				}
 				// Two numbers side by side (not a subscript's, as in
 				// \log_2 8). "2 3/4" is the mixed number 11/4, as recipes
 				// and GSM8K write it; "2 3" is no expression at all, not
@@ -100,10 +104,12 @@ func lex(s string) ([]token, error) {
 					op = s[i : i+2]
 				}
 			}
+			// Only ( and [ make a comma a separator of coordinates; braces
+			// group LaTeX arguments, so \frac{1,000}{3} is 1000/3.
 			switch op {
-			case "(", "[", "{":
+			case "(", "[":
 				depth++
-			case ")", "]", "}":
+			case ")", "]":
 				depth--
 			}
 			if !isOpChar(c) {
@@ -114,6 +120,22 @@ func lex(s string) ([]token, error) {
 		}
 	}
 	return append(toks, token{kind: tEOF}), nil
+}
+
+// afterOperand reports whether toks[k] is the right operand of a binary
+// operator (1/2, 3*4, 5-2), not a whole number of its own.
+func afterOperand(toks []token, k int) bool {
+	if k < 1 || toks[k-1].kind != tOp {
+		return false
+	}
+	switch toks[k-1].text {
+	case "/", "*":
+		return true
+	case "-", "+":
+		// Binary only after an operand: "-2 3/4" is a negative mixed number.
+		return k >= 2 && (toks[k-2].kind == tNum || toks[k-2].kind == tIdent || toks[k-2].text == ")")
+	}
+	return false
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -149,8 +171,21 @@ func scanNumber(s string, i int, thousands bool) (int, bool) {
 	if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
 		dec = true
 		j++
+		group := j
 		for j < len(s) && isDigit(s[j]) {
 			j++
+		}
+		// Decimals grouped by three from the point, with a thin space
+		// (3.141\,59, 0.123\,456): the last group may be shorter.
+		for j-group == 3 && j+1 < len(s) && s[j] == ' ' && isDigit(s[j+1]) {
+			k := j + 1
+			for k < len(s) && isDigit(s[k]) && k-j <= 3 {
+				k++
+			}
+			if k-j-1 > 3 || (k < len(s) && isDigit(s[k])) {
+				break
+			}
+			group, j = j+1, k
 		}
 	}
 	// Scientific notation: 1.2e5, 3E-4; the exponent needs digits so "2e"

@@ -27,7 +27,10 @@ var latexReplacer = strings.NewReplacer(
 	"\u2044", "/", "\u2215", "/", "\uff0c", ",", "\uff08", "(", "\uff09", ")", "\uff1d", "=", "\uff0b", "+",
 	// Vulgar fractions are \frac, so 2½ is the mixed number 5/2.
 	"\u00bd", `\frac{1}{2}`, "\u00bc", `\frac{1}{4}`, "\u00be", `\frac{3}{4}`, "\u2153", `\frac{1}{3}`, "\u2154", `\frac{2}{3}`, "\u2155", `\frac{1}{5}`, "\u2156", `\frac{2}{5}`, "\u2157", `\frac{3}{5}`, "\u2158", `\frac{4}{5}`,
+	"\u2150", `\frac{1}{7}`, "\u2151", `\frac{1}{9}`, "\u2152", `\frac{1}{10}`,
 	"\u2159", `\frac{1}{6}`, "\u215a", `\frac{5}{6}`, "\u215b", `\frac{1}{8}`, "\u215c", `\frac{3}{8}`, "\u215d", `\frac{5}{8}`, "\u215e", `\frac{7}{8}`,
+	// Square and cubic unit signs, before NFKC folds their powers.
+	"\u33a1", `\text{ m}^2`, "\u33a5", `\text{ m}^3`, "\u33a0", `\text{ cm}^2`, "\u33a4", `\text{ cm}^3`, "\u33a2", `\text{ km}^2`,
 	"\u00a0", " ", "\u2009", "", "\u202f", "", "\u200b", "",
 	// Invisible format characters: joiners, bidi marks, invisible operators,
 	// the soft hyphen.
@@ -45,7 +48,7 @@ var latexReplacer = strings.NewReplacer(
 	// exactly three digits (1\,000) and which keeps 2\,3/4 a mixed number,
 	// not 23/4; before a unit it marks a lone letter as one. {,} is a
 	// thousands separator: 1{,}000.
-	`\!`, "", `\,`, " ", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
+	`\!`, "", `\, `, " ", `\,`, " ", `{,}`, "", `\;`, " ", `\:`, " ", `\ `, " ", `\quad`, " ", `\qquad`, " ", "~", " ",
 	// Degrees are a unit: 30^\circ is 30.
 	`^{\circ}`, "", `^\circ`, "", `^{\circ }`, "", `\circ`, "", `\degree`, "",
 	// Plain-text operators with a LaTeX spelling.
@@ -107,6 +110,9 @@ func chooseAsBinom(s string) string {
 		// The group around it: the nearest unmatched { to the left.
 		open, depth := -1, 0
 		for i := c - 1; i >= 0; i-- {
+			if i > 0 && s[i-1] == '\\' {
+				continue // \{ and \} do not count, as in matchBrace
+			}
 			if s[i] == '}' {
 				depth++
 			} else if s[i] == '{' {
@@ -120,7 +126,7 @@ func chooseAsBinom(s string) string {
 		end := len(s)
 		top, bottom := s[:c], s[c+len(`\choose`):]
 		if open >= 0 {
-			if end = matchBrace(s, open); end < 0 {
+			if end = matchBrace(s, open); end < c {
 				return s
 			}
 			top, bottom = s[open+1:c], s[c+len(`\choose`):end]
@@ -133,13 +139,17 @@ func chooseAsBinom(s string) string {
 	return s
 }
 
-// functionLHS matches the left side of f(x) = ..., g(s, t) = ...: a named
-// function of variables, which states the function's value.
+// functionLHS matches the left side of f(x) = ..., g(s, t) = ...,
+// P(A) = ...: a function (f, g, h, p, q, r in either case) of variables,
+// which states the function's value, and returns where the value starts.
 func functionLHS(s string) int {
 	i := 0
-	if i >= len(s) || !isLetter(s[i]) {
+	// The names functions go by: x(t) = 2 stays an equation in x, and
+	// y = 2 is not answered by it.
+	if i >= len(s) || !strings.ContainsRune("fghpqrFGHPQR", rune(s[i])) {
 		return -1
 	}
+	var args []byte
 	i++
 	if i < len(s) && s[i] == '(' {
 		i++
@@ -153,6 +163,7 @@ func functionLHS(s string) int {
 		if i >= len(s) || !isLetter(s[i]) {
 			return -1
 		}
+		args = append(args, s[i])
 		i++
 		for i < len(s) && s[i] == ' ' {
 			i++
@@ -173,7 +184,15 @@ func functionLHS(s string) int {
 	if i >= len(s) || s[i] != '=' || strings.Count(s, "=") != 1 {
 		return -1
 	}
-	return i + 1
+	// A definition uses its variable (f(x) = 2x + 1), or names an event
+	// (P(A) = 0.3); f(x) = 3 is an equation, not the value 3 nor x = 3.
+	rhs := s[i+1:]
+	for _, a := range args {
+		if a >= 'A' && a <= 'Z' || strings.IndexByte(rhs, a) >= 0 {
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // normalizeLatex turns an extracted answer into the spelling the parser
@@ -228,7 +247,7 @@ func normalizeLatex(s string) string {
 	// "approximately 3.14", "about 42": a qualifier word before a number
 	// says how the value was reached, it is not a factor.
 	for _, w := range []string{"approximately ", "approx. ", "approx ", "about ", "around ", "roughly ", "nearly ", "exactly ", "precisely "} {
-		if len(s) > len(w) && strings.EqualFold(s[:len(w)], w) && hasDigit(s[len(w):]) {
+		if len(s) > len(w) && strings.EqualFold(s[:len(w)], w) && startsNumber(s[len(w):]) {
 			s = strings.TrimSpace(s[len(w):])
 			break
 		}
@@ -238,9 +257,10 @@ func normalizeLatex(s string) string {
 	return s
 }
 
-// stripProseAside drops a closing parenthetical in words after a quantity:
-// "5 (since 2+3=5)" is 5, not 5 times an expression in the letters of
-// "since". One without words, "5 (2+3)", is left to the parser.
+// stripProseAside drops a closing parenthetical that justifies the answer
+// after a quantity: "5 (since 2+3=5)" is 5, not 5 times an expression in
+// the letters of "since". One without words, "5 (2+3)", is left to the
+// parser.
 func stripProseAside(s string) string {
 	if !strings.HasSuffix(s, ")") {
 		return s
@@ -253,12 +273,32 @@ func stripProseAside(s string) string {
 	if strings.ContainsAny(inner, "()\\{}") {
 		return s // nested, or LaTeX: (3,\infty) is an interval
 	}
-	for _, w := range strings.FieldsFunc(inner, func(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }) {
-		if len(w) >= 3 && !isMathWord(w) {
-			return strings.TrimSpace(s[:i])
+	words := strings.FieldsFunc(inner, func(r rune) bool { return r > 0x7f || !isLetter(byte(r)) })
+	for _, w := range words {
+		if hedgeWords[strings.ToLower(w)] {
+			return s // "5 (or possibly 6)" offers another answer: not an aside
 		}
 	}
+	// Only an aside that justifies the answer goes: "(since 2+3=5)",
+	// "(because ...)". Any other "(in thousands)", "(if n is odd; 7
+	// otherwise)" may change or hedge it, and stays to fail the parse.
+	if len(words) > 0 && asideStarts[strings.ToLower(words[0])] && strings.HasPrefix(strings.ToLower(strings.TrimSpace(inner)), strings.ToLower(words[0])) {
+		return strings.TrimSpace(s[:i])
+	}
 	return s
+}
+
+// asideStarts open a parenthetical that justifies an answer.
+var asideStarts = map[string]bool{
+	"since": true, "because": true, "as": true, "from": true, "by": true, "using": true, "via": true,
+	"which": true, "note": true, "verified": true, "checked": true, "check": true, "see": true, "per": true,
+}
+
+// hedgeWords in an aside offer another answer.
+var hedgeWords = map[string]bool{
+	"or": true, "maybe": true, "possibly": true, "perhaps": true, "either": true, "alternatively": true,
+	"instead": true, "otherwise": true, "might": true, "could": true, "probably": true,
+	"unless": true, "if": true, "then": true, "else": true, "also": true,
 }
 
 // hasTrig reports whether s applies a trigonometric function.
@@ -436,16 +476,20 @@ func unwrapCommands(s string) string {
 		inner := s[j+1 : end]
 		off = best
 		replaced++
-		spaced := strings.HasSuffix(s[:best], " ") || strings.HasPrefix(name, "text")
-		if name != "boxed" && name != "fbox" && isUnitContent(inner, spaced) && followsQuantity(s[:best]) {
-			// 3 \mathrm{~m/s}, 5\text{ cm}: a unit after a quantity.
-			rest := s[end+1:]
-			for _, p := range []string{"^2", "^3", "^{2}", "^{3}", "^{-1}", "^{-2}"} {
-				if strings.HasPrefix(rest, p) {
-					rest = rest[len(p):]
-					break
-				}
+		rest := s[end+1:]
+		for _, p := range []string{"^2", "^3", "^{2}", "^{3}", "^{-1}", "^{-2}"} {
+			if strings.HasPrefix(rest, p) {
+				rest = rest[len(p):]
+				break
 			}
+		}
+		// A lone SI letter closing the answer after a number and a space
+		// (12\,\text{m}), or in \text (12\text{m}), is a unit; inside an
+		// expression (2\,\text{x} + 1) a letter is a variable.
+		loose := (strings.HasSuffix(s[:best], " ") || strings.HasPrefix(name, "text")) &&
+			strings.TrimSpace(rest) == "" && endsInDigit(s[:best])
+		if name != "boxed" && name != "fbox" && isUnitContent(inner, loose) && followsQuantity(s[:best]) {
+			// 3 \mathrm{~m/s}, 5\text{ cm}: a unit after a quantity.
 			s = s[:best] + " " + rest
 			continue
 		}
@@ -479,25 +523,37 @@ func matchBrace(s string, open int) int {
 }
 
 // isUnitContent reports the content of \text{} or \mathrm{} that is a unit:
-// "~m/s", " cm", "kg", "m^2". A lone letter counts only with the space or
-// tilde LaTeX puts before units (inside the braces or before the command),
-// or in \text, and never i, e or d, so 2\mathrm{i} keeps its imaginary
-// unit, nor k, which is 5\text{k} = 5000, not 5 of a unit.
-func isUnitContent(inner string, spacedBefore bool) bool {
-	spaced := spacedBefore || strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
+// "~m/s", " cm", "kg", "m^2". A lone letter counts with the space or tilde
+// LaTeX puts inside the braces before units, never as i, e, d or k (2\mathrm{i}
+// keeps its imaginary unit, 5\text{k} is 5000); with loose (the content
+// closes the answer after a number and a space, or is in \text), an SI
+// letter counts too.
+func isUnitContent(inner string, loose bool) bool {
+	spaced := strings.HasPrefix(inner, " ") || strings.HasPrefix(inner, "~")
 	fields := strings.Fields(strings.NewReplacer(`\cdot`, " ", "~", " ", `\,`, " ").Replace(inner))
-	if len(fields) == 0 || len(fields) > 4 {
-		return false
+	if len(fields) == 0 || len(fields) > 4 || isPowerWord(fields[0]) {
+		return false // "squared" right after the number is an operation
 	}
 	for _, w := range fields {
 		if isMathWord(w) || w == "to" {
 			return false
 		}
-		if !isUnitWord(w) && !(spaced && isLetterUnit(w) && w != "i" && w != "e" && w != "d" && w != "k") {
+		if !isUnitWord(w) && !(spaced && isLetterUnit(w) && w != "i" && w != "e" && w != "d" && w != "k") && !(loose && siLetters[w]) {
 			return false
 		}
 	}
 	return true
+}
+
+// siLetters are the one-letter SI units and symbols that follow a number
+// as units: metres, seconds, grams, newtons, joules, watts, volts,
+// amperes, kelvins, litres, teslas, farads, henries, coulombs.
+var siLetters = map[string]bool{"m": true, "s": true, "g": true, "N": true, "J": true, "W": true, "V": true,
+	"A": true, "K": true, "L": true, "T": true, "F": true, "H": true, "C": true}
+
+func endsInDigit(s string) bool {
+	s = strings.TrimRight(s, " ")
+	return s != "" && isDigit(s[len(s)-1])
 }
 
 // isLetterUnit matches one-letter units and their quotients: m, N, m/s, J/K.
@@ -551,7 +607,8 @@ func stripUnits(s string) string {
 			// "1.2 million" is 1.2·10⁶, not 1.2 of a unit "million".
 			return head + f
 		}
-		if head == "" || !isUnitWord(word) || !hasDigit(head) {
+		if head == "" || !isUnitWord(word) || !hasDigit(head) || (isPowerWord(word) && isDigit(head[len(head)-1])) {
+			// "5 squared" is 25; "25 units squared" is 25 of a unit.
 			return s
 		}
 		if w := strings.ToLower(word); w == "percent" || w == "per cent" {
@@ -653,20 +710,28 @@ var scaleFactors = map[string]string{
 	"billion": `\cdot 10^{9}`, "billions": `\cdot 10^{9}`, "trillion": `\cdot 10^{12}`, "trillions": `\cdot 10^{12}`,
 }
 
-// operatorWords change the value of the number they follow, so they are
-// never units: "5 squared" is not 5, "3 plus 1" not 3, "7 hundredths" not 7.
+// isOperatorWord reports words that change the value of the number they
+// follow, so they are never units: "3 plus 1" is not 3, "7 hundredths" not
+// 7. "times", "more", "squared" stay units, as in "3 times", "12 more",
+// "25 units squared".
 func isOperatorWord(w string) bool {
 	w = strings.ToLower(w)
 	switch w {
-	case "squared", "cubed", "factorial", "inverse", "negative", "positive", "plus", "minus", "times",
-		"over", "divided", "by", "root", "roots", "power", "maybe", "not", "less", "more",
-		"half", "halves", "third", "thirds", "quarter", "quarters", "k",
+	case "factorial", "inverse", "negative", "positive", "plus", "minus",
+		"over", "divided", "by", "root", "roots", "power", "maybe", "not",
+		"half", "halves", "third", "thirds", "k",
 		"fourth", "fourths", "fifth", "fifths", "sixth", "sixths", "seventh", "sevenths", "eighth", "eighths",
 		"ninth", "ninths", "tenth", "tenths", "hundredth", "hundredths", "thousandth", "thousandths":
 		return true
 	}
 	_, ok := scaleFactors[w]
 	return ok
+}
+
+// startsNumber reports text that opens with a number: "3.14", "-2", "$5".
+func startsNumber(s string) bool {
+	s = strings.TrimLeft(s, " -+$")
+	return s != "" && (isDigit(s[0]) || s[0] == '.')
 }
 
 func isASCII(s string) bool {
@@ -676,6 +741,13 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// isPowerWord reports "squared" and "cubed", units after a unit and
+// operations after a number.
+func isPowerWord(w string) bool {
+	w = strings.ToLower(strings.TrimRight(w, "."))
+	return w == "squared" || w == "cubed"
 }
 
 func isMathWord(w string) bool {
