@@ -497,6 +497,15 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		}
 		seen[other.norm] = true
 		if v := t.compareAnswers(&cmp, other, ans); !v.ok {
+			if joined, ok := t.partsOfOneAnswer(cands, last); ok {
+				// "The roots are \boxed{3} and \boxed{-4}" for the
+				// reference "3, -4": the boxes together are one answer,
+				// compared as a whole, so an extra box is a wrong
+				// answer, never a free guess.
+				ans = t.parseAnswer(joined)
+				d.Extracted, d.Normalized = clip(joined), clip(ans.norm)
+				break
+			}
 			d.Rule = ruleHedge
 			d.Reason = fmt.Sprintf("%d different final answers (%s and %s)", len(cands)+1, clipN(other.norm, 40), clipN(ans.norm, 40))
 			return result(0, d)
@@ -524,6 +533,27 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		d.Reason = "not equal"
 	}
 	return result(0, d)
+}
+
+// partsOfOneAnswer joins the boxes of a response, in order, into one list
+// when every reference has several values (a list, set or tuple) and every
+// answer found is a box of one value.
+func (t *task) partsOfOneAnswer(others []candidate, last candidate) (string, bool) {
+	for _, r := range t.refs {
+		if r.tree == nil || (r.tree.k != kList && r.tree.k != kSet && r.tree.k != kTuple) {
+			return "", false
+		}
+	}
+	all := append(append(make([]candidate, 0, len(others)+1), others...), last)
+	sortCandidates(all)
+	parts := make([]string, len(all))
+	for i, c := range all {
+		if c.source != exBoxed || strings.ContainsAny(c.text, ",;") {
+			return "", false
+		}
+		parts[i] = strings.TrimSpace(c.text)
+	}
+	return strings.Join(parts, ", "), true
 }
 
 // compareAnswers checks two extracted answers for the hedge rule.
