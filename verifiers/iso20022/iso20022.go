@@ -77,7 +77,7 @@ func (*Verifier) Spec() verifiers.Spec {
 	}
 	return verifiers.Spec{
 		Name:    "iso20022_mt103",
-		Version: "1",
+		Version: "2",
 		Description: "Scores a translation between an ISO 20022 pacs.008.001.08 and a SWIFT MT103 field by field. " +
 			"direction mx_to_mt (default): reference is the pacs.008 XML, response an MT103 (prose and code fences allowed); " +
 			"mt_to_mx: reference is an MT103, response a pacs.008. Score = weighted share of correct fields x network_factor^(network-rule violations) x format_factor^(format violations). " +
@@ -275,6 +275,9 @@ type details struct {
 	Violations []Violation `json:"violations"`
 }
 
+// maxListedViolations bounds the violations listed in a result's details.
+const maxListedViolations = 64
+
 // Score implements verifiers.Task.
 func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, error) {
 	d := details{Direction: t.direction, Check: "translation", Fields: []Row{}, Violations: []Violation{}}
@@ -338,6 +341,12 @@ func (t *task) Score(_ context.Context, in verifiers.Input) (verifiers.Result, e
 		}
 	}
 	d.Validity = round6(validity)
+	if n := len(d.Violations); n > maxListedViolations {
+		// Every violation counts; the details list the first ones, so a
+		// field of 15,000 empty lines does not make a megabyte of JSON.
+		d.Violations = append(d.Violations[:maxListedViolations:maxListedViolations],
+			Violation{Code: "MORE", Message: itoa(n-maxListedViolations) + " more violations, not listed"})
+	}
 	if t.syntax {
 		return t.result(validity, d)
 	}

@@ -136,6 +136,15 @@ func parseMT(s string, line0 int) (*mtMessage, bool) {
 				p.advance(end + 3)
 			}
 		default:
+			if id == "S" {
+				// The system trailer of output messages, after block 5:
+				// {S:{SAC:}{COP:P}}, nested tags like block 5's.
+				if _, ok := parseTagBlock(p, start); !ok {
+					p.problem("BLOCK", "", start, "block {S:} is malformed")
+					return m, len(m.Fields) > 0
+				}
+				continue
+			}
 			p.problem("BLOCK", "", start, "unknown block {"+id+":}")
 			end := strings.IndexByte(s[p.i:], '}')
 			if end < 0 {
@@ -191,6 +200,15 @@ func parseTagBlock(p *mtScanner, start int) ([]mtTag, bool) {
 func parseBlock4(p *mtScanner, body string, line int, bare bool) {
 	m := p.msg
 	cur := -1
+	// Continuation lines are gathered in a builder: appending each to the
+	// field's string copied it whole, quadratic in a long field.
+	var val strings.Builder
+	flush := func() {
+		if cur >= 0 {
+			m.Fields[cur].Value = val.String()
+		}
+	}
+	defer flush()
 	for i := 0; body != "" || i == 0; i++ {
 		ln := body
 		if nl := strings.IndexByte(body, '\n'); nl >= 0 {
@@ -209,14 +227,18 @@ func parseBlock4(p *mtScanner, body string, line int, bare bool) {
 			}
 		}
 		if tag, rest, ok := fieldStart(ln); ok {
-			m.Fields = append(m.Fields, mtField{Tag: tag, Value: rest, Line: line})
+			flush()
+			m.Fields = append(m.Fields, mtField{Tag: tag, Line: line})
 			cur = len(m.Fields) - 1
+			val.Reset()
+			val.WriteString(rest)
 		} else if cur < 0 {
 			if ln != "" {
 				p.problem("BLOCK", "", line, "text before the first field of block 4")
 			}
 		} else {
-			m.Fields[cur].Value += "\n" + ln
+			val.WriteByte('\n')
+			val.WriteString(ln)
 		}
 		line++
 	}

@@ -171,6 +171,11 @@ func shapeOfField(tag, v string) shape {
 					body = t
 				}
 				rest = append(rest, body)
+			default:
+				// 4/ date and place of birth, 5/ place of birth, 6/
+				// customer id, 7/ national id, 8/ continuation: identity
+				// data that must come from the source, never invented.
+				rest = append(rest, l)
 			}
 		}
 		s.name = canon(strings.Join(name, " "))

@@ -308,6 +308,14 @@ func (v *validator) sequence(m *mtMessage) {
 	if has(m, "77T") && tag3(m, "119") != "REMIT" {
 		v.add("FIELD_CONFLICT", "77T", m.B4Line, "field 77T is only allowed in the REMIT variant (119:REMIT)")
 	}
+	if tag3(m, "119") == "REMIT" && !has(m, "77T") {
+		// The REMIT variant carries its remittance data in 77T, which is
+		// then mandatory (and 70 is not allowed, as checked above).
+		v.add("MISSING_FIELD", "77T", m.B4Line, "the REMIT variant (119:REMIT) requires field 77T")
+	}
+	if has(m, "51A") {
+		v.add("FIELD_CONFLICT", "51A", m.B4Line, "field 51A is only valid in FileAct (error code D63), not in a FIN MT103")
+	}
 }
 
 func has(m *mtMessage, tag string) bool {
@@ -345,7 +353,9 @@ func (v *validator) lines(i int, f mtField, maxLines, maxLen int) []string {
 		if k > 0 && l != "" && (l[0] == '-' || l[0] == ':') {
 			v.addField(i, f, "LINE_START", k, "a field line must not start with ':' or '-'")
 		}
-		if l == "" && (k > 0 || len(ls) == 1) {
+		// An empty first line too: the content starts right after the
+		// tag (":70:" then a line break is an empty line 1).
+		if l == "" {
 			v.addField(i, f, "EMPTY_LINE", k, "field "+f.Tag+" has an empty line")
 		}
 	}

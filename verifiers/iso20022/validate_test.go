@@ -1,6 +1,7 @@
 package iso20022
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,10 @@ func TestBaseIsValid(t *testing.T) {
 	}
 	if c := codes(t, base+"{5:{MAC:0A1B2C3D}{CHK:0123456789AB}{TNG:}}"); len(c) != 0 {
 		t.Fatalf("trailer has violations %v", c)
+	}
+	// Output messages end with the system trailer, nested like block 5.
+	if c := codes(t, base+"{5:{CHK:123456789ABC}}{S:{SAC:}{COP:P}}"); len(c) != 0 {
+		t.Fatalf("system trailer has violations %v", c)
 	}
 }
 
@@ -133,6 +138,10 @@ func TestFormatRules(t *testing.T) {
 		{"unknown field", []string{":71A:SHA", ":71A:SHA\n:79:NOTE"}, "UNKNOWN_FIELD:79"},
 		{"bad option letter", []string{":50K:", ":50D:"}, "UNKNOWN_FIELD:50D"},
 		{"UETR uppercase", []string{"1a2b3c00-1000-4000-8000-000000100000", "1A2B3C00-1000-4000-8000-000000100000"}, "UETR:121"},
+		{"empty first line (70)", []string{":71A:SHA", ":70:\nINVOICE 1\n:71A:SHA"}, "EMPTY_LINE:70"},
+		{"empty first line (59, no account)", []string{":59:/67890\nJane Roe", ":59:\nJane Roe"}, "EMPTY_LINE:59"},
+		{"REMIT without 77T", []string{"{3:{121:", "{3:{119:REMIT}{121:"}, "MISSING_FIELD:77T"},
+		{"51A is FileAct only (D63)", []string{":23B:CRED", ":23B:CRED\n:51A:ALPHDEFF"}, "FIELD_CONFLICT:51A"},
 		{"UETR not version 4", []string{"1a2b3c00-1000-4000", "1a2b3c00-1000-1000"}, "UETR:121"},
 		{"UETR missing", []string{"{3:{121:1a2b3c00-1000-4000-8000-000000100000}}", ""}, "UETR:121"},
 		{"111 without 121", []string{"{121:1a2b3c00-1000-4000-8000-000000100000}", "{111:001}"}, "BLOCK3:111"},
@@ -221,5 +230,15 @@ func TestCanon(t *testing.T) {
 		if !want[g] {
 			t.Errorf("unexpected variant %s", g)
 		}
+	}
+}
+
+// Identity lines 4/ to 8/ of 50F are part of the party: one invented by
+// the model makes the field differ from the source's.
+func TestShape50FKeepsIdentityLines(t *testing.T) {
+	plain := shapeOfField("50F", "/DE89370400440532013000\n1/JOHN DOE\n2/MAIN STREET 1\n3/DE/BERLIN")
+	withID := shapeOfField("50F", "/DE89370400440532013000\n1/JOHN DOE\n2/MAIN STREET 1\n3/DE/BERLIN\n7/DE/T22000129")
+	if slices.Equal(plain.rest, withID.rest) {
+		t.Errorf("a 7/ national id line does not change the 50F shape: %q", plain.rest)
 	}
 }
