@@ -88,12 +88,16 @@ func mtShapes(m *mtMessage) []shape {
 			if j, ok := merged[f.Tag]; ok {
 				out[j].items = append(out[j].items, s.items...)
 				out[j].display += "\n" + s.display
-				sort.Strings(out[j].items)
 				continue
 			}
 			merged[f.Tag] = len(out)
 		}
 		out = append(out, s)
+	}
+	// Sorted once, not per occurrence: a response repeating 23E a
+	// thousand times re-sorted the growing list each time.
+	for _, j := range merged {
+		sort.Strings(out[j].items)
 	}
 	return out
 }
