@@ -53,6 +53,25 @@ func parseCIDR(s string) (cube, bool) {
 	return cube{}, false
 }
 
+// iptablesAddr completes the short numeric forms iptables accepts before
+// a prefix length: 0/0 is 0.0.0.0/0, 10/8 is 10.0.0.0/8 and 10.1.2/24 is
+// 10.1.2.0/24 (missing bytes are zero, as in iptables' own parser).
+func iptablesAddr(s string) string {
+	addr, rest, hasLen := strings.Cut(s, "/")
+	if !hasLen || addr == "" || strings.Count(addr, ".") >= 3 {
+		return s
+	}
+	for _, part := range strings.Split(addr, ".") {
+		if n, err := strconv.Atoi(part); err != nil || n < 0 || n > 255 || part == "" {
+			return s
+		}
+	}
+	for strings.Count(addr, ".") < 3 {
+		addr += ".0"
+	}
+	return addr + "/" + rest
+}
+
 func isContiguousMask(m uint32) bool { return ^m&(^m+1) == 0 }
 
 func cubeString(c cube) string {

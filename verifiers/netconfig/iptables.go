@@ -532,7 +532,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 				return fail("! not allowed with multiple addresses")
 			}
 			for _, a := range parts {
-				c, ok := parseCIDR(a)
+				c, ok := parseCIDR(iptablesAddr(a))
 				if !ok {
 					return fail("bad address %q", a)
 				}
@@ -732,6 +732,37 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 				d = dimDst
 			}
 			add(Cond{Dim: d, Set: vs.finish()})
+		case "--update", "--rcheck":
+			// The verdict is for a connection's first packet, from an
+			// address in no recent list yet: never a hit.
+			if hasModule("recent") {
+				add(Cond{Dim: dimNever})
+			}
+		case "--set", "--remove", "--seconds", "--hitcount", "--name", "--rsource", "--rdest", "--mask", "--rttl", "--reap":
+			if !hasModule("recent") {
+				cfg.unmodeled(ln, "match option "+t+" is not modeled (treated as matching)")
+			}
+		case "--connlimit-above", "--connlimit-upto", "--hashlimit-above", "--hashlimit-upto":
+			// A first connection is one connection, within any limit of at
+			// least one, and a first packet is within any rate's burst.
+			n, err := strconv.Atoi(strings.Split(args[0], "/")[0])
+			above := strings.HasSuffix(t, "-above")
+			if strings.HasPrefix(t, "--connlimit") && err == nil && n == 0 {
+				above = !above // above 0 is every connection
+			}
+			if above {
+				add(Cond{Dim: dimNever})
+			}
+		case "--connlimit-mask", "--connlimit-saddr", "--connlimit-daddr", "--hashlimit", "--hashlimit-burst",
+			"--hashlimit-mode", "--hashlimit-name", "--hashlimit-htable-expire":
+		case "--pkt-type", "--dst-type":
+			// The modelled packets are unicast: classify by destination.
+			vs, ok := addrClass(args[0])
+			if !ok {
+				cfg.unmodeled(ln, "match option "+t+" "+args[0]+" is not modeled (treated as matching)")
+				break
+			}
+			add(Cond{Dim: dimDst, Set: vs})
 		case "--comment":
 		case "--to-destination":
 			if target != "DNAT" {
@@ -757,6 +788,10 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			if !iptRejectWith[args[0]] {
 				return fail("bad --reject-with %q", args[0])
 			}
+			if (args[0] == "tcp-reset" || args[0] == "tcp-rst") && (!protoSet || protoNeg || proto != protoTCP) {
+				// The kernel refuses the rule (EINVAL): a reset answers TCP only.
+				return fail("--reject-with tcp-reset needs -p tcp")
+			}
 		default:
 			if _, isTarget := targetOpts[t]; isTarget && inTarget {
 				break
@@ -771,7 +806,30 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 	if chain == "" {
 		return fail("rule without -A chain")
 	}
+	if table == "nat" && (target == "DROP" || target == "REJECT") {
+		// iptables refuses it: "the nat table is not intended for filtering".
+		return fail("-j %s in the nat table: the nat table is not for filtering", target)
+	}
 	return r, chain, insertAt, true
+}
+
+// addrClass returns the destinations of an address type or packet type:
+// broadcast is 255.255.255.255, multicast 224.0.0.0/4, unicast the rest.
+// Other types (LOCAL, ...) depend on the host and are not modelled.
+func addrClass(typ string) (*ValueSet, bool) {
+	vs := newSet(32)
+	switch strings.ToUpper(typ) {
+	case "BROADCAST":
+		vs.addValue(0xFFFFFFFF)
+	case "MULTICAST":
+		vs.addCube(0xE0000000, 0xF0000000, true)
+	case "UNICAST":
+		vs.addRange(0, 0xDFFFFFFF, true)
+		vs.addRange(0xF0000000, 0xFFFFFFFE, true)
+	default:
+		return nil, false
+	}
+	return vs.finish(), true
 }
 
 func natTarget(t string) bool {

@@ -502,6 +502,15 @@ func TestKernelDifferential(t *testing.T) {
 }
 
 var handIptables = []struct{ name, text string }{
+	{"ipt-short-addresses", `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -s 10/8 -p tcp --dport 22 -j ACCEPT
+-A INPUT -s 172.16.5/24 -p udp --dport 53 -j ACCEPT
+-A INPUT -s 0/0 -p tcp --dport 443 -j ACCEPT
+COMMIT
+`},
 	{"ipt-base", `*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]

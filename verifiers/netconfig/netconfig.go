@@ -17,7 +17,7 @@ import (
 )
 
 // Version changes whenever scoring changes.
-const Version = "1"
+const Version = "2"
 
 // Verifier is the netconfig verifier.
 type Verifier struct{}
