@@ -105,7 +105,26 @@ func parseIptables(cfg *Config) {
 		if l == "" || strings.HasPrefix(l, "#") {
 			continue
 		}
+		first, _, _ := strings.Cut(strings.ReplaceAll(l, "\t", " "), " ")
+		switch first {
+		case "-4":
+			// iptables-restore keeps "-4" lines and skips "-6" ones.
+			l = strings.TrimSpace(l[2:])
+			first, _, _ = strings.Cut(strings.ReplaceAll(l, "\t", " "), " ")
+		case "-6":
+			continue
+		}
 		switch {
+		case first == "-P" || first == "--policy" || first == "-N" || first == "--new-chain" ||
+			first == "-F" || first == "--flush" || first == "-D" || first == "--delete":
+			if table == "" {
+				cfg.errorf(ln, "command outside a table")
+				continue
+			}
+			if table == "?" {
+				continue
+			}
+			iptCommand(cfg, ln, table, tokenize(l), declared)
 		case strings.HasPrefix(l, "*"):
 			if table != "" {
 				cfg.errorf(ln, "table %s not committed before *", table)
@@ -194,7 +213,7 @@ func parseIptables(cfg *Config) {
 					PolicyText: "end of chain " + name + ": returns to the caller"})
 				cfg.define("chain", key, ln)
 			}
-		case strings.HasPrefix(l, "-A ") || strings.HasPrefix(l, "[") || strings.HasPrefix(l, "-I ") || strings.HasPrefix(l, "--append "):
+		case first == "-A" || first == "--append" || first == "-I" || first == "--insert" || strings.HasPrefix(l, "["):
 			if table == "" {
 				cfg.errorf(ln, "rule outside a table")
 				continue
@@ -830,6 +849,100 @@ func addrClass(typ string) (*ValueSet, bool) {
 		return nil, false
 	}
 	return vs.finish(), true
+}
+
+// iptCommand applies a chain command of an iptables-restore file, as the
+// kernel does: -P sets a built-in chain's policy, -N creates a chain, -F
+// flushes one chain or the table, -D deletes a rule by number or by its
+// specification.
+func iptCommand(cfg *Config, ln int, table string, toks []string, declared map[string]bool) {
+	cmd := toks[0]
+	switch cmd {
+	case "-P", "--policy":
+		if len(toks) != 3 {
+			cfg.errorf(ln, "%s needs a chain and a policy", cmd)
+			return
+		}
+		ch := cfg.Chains[table+"/"+toks[1]]
+		if ch == nil || !isBuiltin(table, toks[1]) || (toks[2] != "ACCEPT" && toks[2] != "DROP") {
+			cfg.errorf(ln, "bad policy %q for chain %s", strings.Join(toks[2:], " "), toks[1])
+			return
+		}
+		ch.Policy = iptTargets[toks[2]]
+		ch.PolicyLine, ch.PolicyText, ch.Line = ln, cfg.lineText(ln), ln
+	case "-N", "--new-chain":
+		if len(toks) != 2 || len(toks[1]) > 28 || strings.HasPrefix(toks[1], "-") || isBuiltin(table, toks[1]) {
+			cfg.errorf(ln, "bad chain name in %q", strings.Join(toks, " "))
+			return
+		}
+		key := table + "/" + toks[1]
+		if declared[key] {
+			cfg.errorf(ln, "chain %s already exists", toks[1])
+			return
+		}
+		declared[key] = true
+		cfg.addChain(key, &Chain{Name: key, Table: table, Short: toks[1], Policy: ActAccept, Line: ln,
+			PolicyText: "end of chain " + toks[1] + ": returns to the caller"})
+		cfg.define("chain", key, ln)
+	case "-F", "--flush":
+		if len(toks) > 2 {
+			cfg.errorf(ln, "%s takes at most a chain", cmd)
+			return
+		}
+		for key, ch := range cfg.Chains {
+			if ch.Table == table && (len(toks) == 1 || ch.Short == toks[1]) && declared[key] {
+				ch.Rules = nil
+			}
+		}
+		if len(toks) == 2 && !declared[table+"/"+toks[1]] {
+			cfg.errorf(ln, "chain %s does not exist in table %s", toks[1], table)
+		}
+	case "-D", "--delete":
+		if len(toks) < 3 || !declared[table+"/"+toks[1]] {
+			cfg.errorf(ln, "%s needs an existing chain and a rule", cmd)
+			return
+		}
+		ch := cfg.Chains[table+"/"+toks[1]]
+		if n, err := strconv.Atoi(toks[2]); err == nil && len(toks) == 3 {
+			if n < 1 || n > len(ch.Rules) {
+				cfg.errorf(ln, "no rule number %d in chain %s", n, toks[1])
+				return
+			}
+			ch.Rules = append(ch.Rules[:n-1], ch.Rules[n:]...)
+			return
+		}
+		want := strings.Join(toks[2:], " ")
+		for i, r := range ch.Rules {
+			if ruleSpec(r.Text) == want {
+				ch.Rules = append(ch.Rules[:i], ch.Rules[i+1:]...)
+				return
+			}
+		}
+		cfg.errorf(ln, "no such rule in chain %s to delete", toks[1])
+	}
+}
+
+// ruleSpec is a rule line without its counters, command, chain and
+// insertion index: what -D names a rule by.
+func ruleSpec(text string) string {
+	toks := tokenize(strings.TrimSpace(text))
+	if len(toks) > 0 && strings.HasPrefix(toks[0], "[") {
+		toks = toks[1:]
+	}
+	if len(toks) > 0 && toks[0] == "-4" {
+		toks = toks[1:]
+	}
+	if len(toks) < 2 {
+		return ""
+	}
+	insert := toks[0] == "-I" || toks[0] == "--insert"
+	toks = toks[2:]
+	if insert && len(toks) > 0 {
+		if _, err := strconv.Atoi(toks[0]); err == nil {
+			toks = toks[1:]
+		}
+	}
+	return strings.Join(toks, " ")
 }
 
 func natTarget(t string) bool {

@@ -502,6 +502,27 @@ func TestKernelDifferential(t *testing.T) {
 }
 
 var handIptables = []struct{ name, text string }{
+	{"ipt-restore-commands", `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-P INPUT ACCEPT
+-N SSH
+-A SSH -s 10.0.0.0/8 -j ACCEPT
+-A SSH -j DROP
+-A INPUT -p tcp --dport 22 -j SSH
+-A INPUT -p tcp --dport 80 -j DROP
+-A INPUT -p tcp --dport 443 -j DROP
+-A INPUT -p udp --dport 53 -j DROP
+-A INPUT -s 192.168.0.0/16 -j DROP
+-D INPUT -p tcp --dport 80 -j DROP
+-D INPUT 2
+--insert INPUT 1 -p udp --dport 53 -s 10.0.0.0/8 -j ACCEPT
+-F SSH
+-A SSH -s 10.0.0.0/8 -p tcp -j ACCEPT
+-A SSH -j REJECT
+COMMIT
+`},
 	{"ipt-short-addresses", `*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]
