@@ -195,6 +195,34 @@ func parsePortRange(s string) (uint32, uint32, bool) {
 	return v, v, ok
 }
 
+// iptPortRange parses an iptables port or range: "80", "ssh", "1024:65535",
+// ":1024", "1024:". iptables separates a range with ':' only, so
+// "1000-2000" is refused, as the kernel's tools refuse it, and a name may
+// contain '-' ("ftp-data"). Service names are case-sensitive there.
+func iptPortRange(s string) (uint32, uint32, bool) {
+	s = strings.TrimSpace(s)
+	if strings.ToLower(s) != s {
+		return 0, 0, false
+	}
+	a, b, isRange := strings.Cut(s, ":")
+	if !isRange {
+		v, ok := parsePort(s)
+		return v, v, ok
+	}
+	if a == "" {
+		a = "0"
+	}
+	if b == "" {
+		b = "65535"
+	}
+	lo, ok1 := parsePort(a)
+	hi, ok2 := parsePort(b)
+	if !ok1 || !ok2 || lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
 // icmpTypes maps ICMP type names (Cisco, Junos, iptables, nft spellings) to
 // type and, where the name fixes it, code (-1 for any code).
 var icmpTypes = map[string][2]int{

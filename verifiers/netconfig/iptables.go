@@ -632,7 +632,7 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			if !protoSet || protoNeg || !applicable(dimDport, proto) {
 				return fail("%s needs -p tcp, udp or sctp", t)
 			}
-			lo, hi, ok := parsePortRange(args[0])
+			lo, hi, ok := iptPortRange(args[0])
 			if !ok {
 				return fail("bad port %q", args[0])
 			}
@@ -647,15 +647,20 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 			}
 			vs := newSet(16)
 			parts := strings.Split(args[0], ",")
-			if len(parts) > 15 {
-				return fail("too many ports specified")
-			}
+			slots := 0 // multiport holds 15 ports, a range taking two
 			for _, p := range parts {
-				lo, hi, ok := parsePortRange(p)
+				lo, hi, ok := iptPortRange(p)
 				if !ok {
 					return fail("bad port %q", p)
 				}
+				slots++
+				if strings.Contains(p, ":") {
+					slots++
+				}
 				vs.addRange(lo, hi, true)
+			}
+			if slots > 15 {
+				return fail("too many ports specified")
 			}
 			vs.finish()
 			switch t {

@@ -530,6 +530,8 @@ COMMIT
 -A INPUT -s 10/8 -p tcp --dport 22 -j ACCEPT
 -A INPUT -s 172.16.5/24 -p udp --dport 53 -j ACCEPT
 -A INPUT -s 0/0 -p tcp --dport 443 -j ACCEPT
+-A INPUT -p tcp --dport ftp-data -j ACCEPT
+-A INPUT -p tcp -m multiport --dports 6000:6010,7000:7010 -j ACCEPT
 COMMIT
 `},
 	{"ipt-base", `*filter
