@@ -375,8 +375,11 @@ func checkExpansion(cfg *Config) {
 	}
 }
 
-// checkIfaceHooks rejects -o on input-side chains and -i on output-side
-// chains, including user chains reached from them, as the kernel does.
+// checkIfaceHooks rejects -o in INPUT and PREROUTING and -i in OUTPUT and
+// POSTROUTING, as iptables does. It checks the built-in chains' own rules
+// only: iptables-restore loads a user chain with -o that INPUT jumps to,
+// and there the rule simply never matches (a packet being received has no
+// output interface).
 func checkIfaceHooks(cfg *Config) {
 	for _, k := range cfg.chainOrder {
 		ch := cfg.Chains[k]
@@ -392,29 +395,17 @@ func checkIfaceHooks(cfg *Config) {
 		default:
 			continue
 		}
-		seen := map[*Chain]bool{}
-		var walk func(c *Chain)
-		walk = func(c *Chain) {
-			if seen[c] {
-				return
-			}
-			seen[c] = true
-			for _, r := range c.Rules {
-				for _, cd := range r.Conds {
-					if cd.Dim == bad {
-						opt := "-o"
-						if bad == dimIn {
-							opt = "-i"
-						}
-						cfg.errorf(r.Line, "%s cannot be used in a chain reached from %s", opt, ch.Short)
+		for _, r := range ch.Rules {
+			for _, cd := range r.Conds {
+				if cd.Dim == bad {
+					opt := "-o"
+					if bad == dimIn {
+						opt = "-i"
 					}
-				}
-				if r.target != nil {
-					walk(r.target)
+					cfg.errorf(r.Line, "%s cannot be used in chain %s", opt, ch.Short)
 				}
 			}
 		}
-		walk(ch)
 	}
 }
 

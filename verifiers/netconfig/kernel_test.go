@@ -502,6 +502,18 @@ func TestKernelDifferential(t *testing.T) {
 }
 
 var handIptables = []struct{ name, text string }{
+	{"ipt-user-chain-oif", `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:COMMON - [0:0]
+-A INPUT -j COMMON
+-A FORWARD -j COMMON
+-A COMMON -o eth1 -j DROP
+-A COMMON ! -o eth1 -p tcp --dport 22 -j ACCEPT
+-A COMMON -p udp --dport 53 -j ACCEPT
+COMMIT
+`},
 	{"ipt-restore-commands", `*filter
 :INPUT DROP [0:0]
 :FORWARD DROP [0:0]
