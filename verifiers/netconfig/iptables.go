@@ -578,18 +578,9 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 		case "-m", "--match":
 			modules = append(modules, args[0])
 			switch args[0] {
-			case "tcp", "udp", "sctp":
-				if !protoSet || protoNeg || protoName(proto) != args[0] {
-					return fail("-m %s needs -p %s", args[0], args[0])
-				}
-			case "multiport":
-				if !protoSet || protoNeg || !applicable(dimDport, proto) {
-					return fail("multiport needs -p tcp, udp or sctp")
-				}
-			case "icmp":
-				if !protoSet || proto != protoICMP {
-					return fail("-m icmp needs -p icmp")
-				}
+			case "tcp", "udp", "sctp", "multiport", "icmp":
+				// Checked against -p once the whole rule is read: iptables
+				// accepts "-m tcp -p tcp --dport 22" as well.
 			case "state", "conntrack", "comment", "iprange", "limit", "mark", "addrtype", "set", "owner", "pkttype",
 				"mac", "connlimit", "recent", "length", "ttl", "tos", "dscp", "hashlimit", "physdev", "string", "connmark", "helper":
 			default:
@@ -817,6 +808,22 @@ func parseIptRule(cfg *Config, ln int, table string, toks []string) (*Rule, stri
 	}
 	if neg {
 		return fail("dangling !")
+	}
+	for _, m := range modules {
+		switch m {
+		case "tcp", "udp", "sctp":
+			if !protoSet || protoNeg || protoName(proto) != m {
+				return fail("-m %s needs -p %s", m, m)
+			}
+		case "multiport":
+			if !protoSet || protoNeg || !applicable(dimDport, proto) {
+				return fail("multiport needs -p tcp, udp or sctp")
+			}
+		case "icmp":
+			if !protoSet || proto != protoICMP {
+				return fail("-m icmp needs -p icmp")
+			}
+		}
 	}
 	if chain == "" {
 		return fail("rule without -A chain")

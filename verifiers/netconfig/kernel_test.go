@@ -512,6 +512,8 @@ var handIptables = []struct{ name, text string }{
 -A COMMON -o eth1 -j DROP
 -A COMMON ! -o eth1 -p tcp --dport 22 -j ACCEPT
 -A COMMON -p udp --dport 53 -j ACCEPT
+-A COMMON -m tcp -p tcp --dport 2222 -j ACCEPT
+-A COMMON -m icmp -p icmp --icmp-type 8 -j ACCEPT
 COMMIT
 `},
 	{"ipt-restore-commands", `*filter
