@@ -702,8 +702,12 @@ func (pr *Program) evalWith(p *Packet, trace *[]*Rule, stamps []uint32, gen uint
 			d = Decision{Permit: o == outAccept}
 			if r != nil {
 				d.Line, d.Text = r.Line, r.Text
-				if r.dnat != nil && o == outAccept {
-					// Later chains see the translated destination.
+				if r.dnat != nil && o == outAccept && (e.p.V[dimState] == stNew || e.p.V[dimState] == stRelated) {
+					// Later chains see the translated destination. The
+					// kernel consults the nat rules for a connection's
+					// first packet (new, or related) only: an established
+					// packet keeps its destination, and invalid ones have
+					// no connection to translate.
 					pk := *e.p
 					if r.dnat.setDst {
 						pk.V[dimDst] = r.dnat.dst
