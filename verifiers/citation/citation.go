@@ -699,7 +699,8 @@ func (t *task) support(cr *CitationResult, c Citation, cl claim, r *resolved) {
 	}
 	no := false
 	yes := true
-	if r != nil && t.requireVisited && t.visited != nil && !r.visited {
+	if r != nil && t.requireVisited && !r.visited {
+		// With no visited log at all, no page was shown to be opened.
 		cr.Supported, cr.Reason = &no, "the agent never opened this page"
 		return
 	}
@@ -712,6 +713,7 @@ func (t *task) support(cr *CitationResult, c Citation, cl claim, r *resolved) {
 	}
 	if len(c.Quotes) > 0 {
 		var ev []string
+		content := 0
 		for _, q := range c.Quotes {
 			found, snippet := r.page.quoteSupported(q)
 			if !found {
@@ -719,11 +721,31 @@ func (t *task) support(cr *CitationResult, c Citation, cl claim, r *resolved) {
 				return
 			}
 			ev = append(ev, snippet)
+			content += len(newClaim(q).words)
+		}
+		if content < 2 {
+			// "the … the", "the tower is": words any page has.
+			cr.Supported, cr.Reason = &no, "the quote has too few content words to support a claim"
+			return
+		}
+		// A quote supports itself, not a number stated beside it
+		// ("built in 1750, and it \"is a lattice tower\""): those must
+		// be on the page too.
+		if len(cl.numbers) > 0 {
+			if found, _, _ := r.page.claimSupported(claim{words: cl.numbers, numbers: cl.numbers}, t.window, 1); !found {
+				cr.Supported, cr.Reason = &no, "the quote is on the page but a number the sentence states is not"
+				return
+			}
 		}
 		cr.Supported, cr.Evidence, cr.Reason = &yes, "quote found: "+clip(strings.Join(ev, " | "), 300), ""
 		return
 	}
 	found, share, snippet := r.page.claimSupported(cl, t.window, t.threshold)
+	if found && cl.negated && !hasNegation(snippet) {
+		// "was not built in 1889" against a page saying it was.
+		cr.Supported, cr.Reason = &no, "the claim is negated but the page's passage is not"
+		return
+	}
 	if found {
 		cr.Supported, cr.Evidence, cr.Reason = &yes, strconv.Itoa(int(math.Round(share*100)))+"% of claim words near: "+snippet, ""
 		return

@@ -33,7 +33,7 @@ func TestExamples(t *testing.T) {
 func TestSpec(t *testing.T) {
 	v := newVerifier(t)
 	s := v.Spec()
-	if s.Name != "citation" || s.Version != "1+snapshot."+strings.TrimPrefix(v.SnapshotID(), "sha256:") || s.ReadsPrompt {
+	if s.Name != "citation" || s.Version != "2+snapshot."+strings.TrimPrefix(v.SnapshotID(), "sha256:") || s.ReadsPrompt {
 		t.Errorf("spec = %+v", s)
 	}
 	for name, raw := range map[string][]byte{"reference": s.ReferenceSchema, "params": s.ParamsSchema} {

@@ -90,11 +90,45 @@ type Extraction struct {
 // Extract finds the citations of an answer. It is linear in the length of
 // the answer: lines are classified once, and spans are found in one
 // left-to-right pass whose look-aheads never overlap.
+// blankComments replaces each <!-- ... --> (an unclosed one runs to the
+// end) with spaces, keeping every offset and line break.
+func blankComments(s string) string {
+	i := strings.Index(s, "<!--")
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for i >= 0 {
+		end := strings.Index(s[i+4:], "-->")
+		stop := len(s)
+		if end >= 0 {
+			stop = i + 4 + end + 3
+		}
+		for k := i; k < stop; k++ {
+			if b[k] != '\n' {
+				b[k] = ' '
+			}
+		}
+		if end < 0 {
+			break
+		}
+		if j := strings.Index(s[stop:], "<!--"); j >= 0 {
+			i = stop + j
+		} else {
+			i = -1
+		}
+	}
+	return string(b)
+}
+
 func Extract(text string) Extraction {
 	if len(text) > MaxResponseBytes {
 		text = text[:MaxResponseBytes]
 	}
 	text = strings.ToValidUTF8(text, "\uFFFD")
+	// An HTML comment is not rendered: a citation hidden in one is no
+	// citation, and its text no claim.
+	text = blankComments(text)
 	body := []byte(text)
 	foot := map[string]*definition{}
 	refs := map[string]*definition{}

@@ -11,10 +11,10 @@ import (
 // The spec's version adds the server's default mode and the snapshot id
 // (see specVersion), because both change scores without changing a
 // request, and the version is part of every cache key.
-const Version = "1"
+const Version = "2"
 
 // specVersion is Version+"+"+mode, then "."+the snapshot id's hex digits
-// when a snapshot is open: "1+snapshot.85c829cb4357f423".
+// when a snapshot is open: "2+snapshot.85c829cb4357f423".
 func specVersion(mode, snapshotID string) string {
 	v := Version + "+" + mode
 	if snapshotID != "" {

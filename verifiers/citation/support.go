@@ -165,6 +165,38 @@ func (d *doc) snippetAt(off, n int) string {
 type claim struct {
 	words   []string // distinct content words, in claim order
 	numbers []string // distinct number tokens
+	negated bool     // says not, no, never, ...n't: the page must say so too
+}
+
+// isNegation reports the words that turn a claim into its opposite.
+func isNegation(w string) bool {
+	switch w {
+	case "not", "no", "never", "neither", "nor", "without", "cannot", "none", "nothing", "nobody", "nowhere":
+		return true
+	}
+	return false
+}
+
+// hasNegation reports a negation among normalized tokens, "n't" included
+// (normalized as "isn t" or "isnt").
+func hasNegation(n string) bool {
+	prev := ""
+	for _, t := range strings.Fields(n) {
+		if isNegation(t) || (t == "t" && strings.HasSuffix(prev, "n")) || (len(t) > 3 && strings.HasSuffix(t, "nt") && isContraction(t)) {
+			return true
+		}
+		prev = t
+	}
+	return false
+}
+
+func isContraction(t string) bool {
+	switch t {
+	case "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt",
+		"shouldnt", "hasnt", "havent", "hadnt", "mustnt", "neednt":
+		return true
+	}
+	return false
 }
 
 // newClaim picks a claim's content words: normalized tokens that are not
@@ -172,6 +204,7 @@ type claim struct {
 func newClaim(text string) claim {
 	c := claim{words: make([]string, 0, 16)}
 	n := normalize(text)
+	c.negated = hasNegation(n)
 	for len(n) > 0 && len(c.words) < maxClaimWords {
 		// Walk the single-spaced normalized text without allocating.
 		t := n
