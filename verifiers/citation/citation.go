@@ -506,7 +506,10 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 	claims := make([]*claim, nSent) // by sentence: every citation of a sentence shares its claim
 	var ok, broken, claimed, supported, dups, over int
 	transient := false
-	distinct := map[string]bool{}
+	// Pages cited in support of a claim, by identity: the same snapshot
+	// page under another URL spelling is one page, and a sources-list
+	// entry that claims nothing pads nothing.
+	distinct := map[any]bool{}
 	forbidden := map[string]bool{}
 	for i, c := range ex.Citations {
 		cr := CitationResult{URL: c.URL, CanonicalURL: urls[i].canon, Source: sourceNone}
@@ -541,9 +544,6 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 					forbidden[m.raw] = true
 				}
 			}
-			if r.status != fetch.Broken {
-				distinct[urls[i].canon] = true
-			}
 		}
 		switch cr.Status {
 		case fetch.OK:
@@ -560,6 +560,13 @@ func (t *task) Score(ctx context.Context, in verifiers.Input) (verifiers.Result,
 			cl = *claims[c.Sentence]
 		}
 		t.support(&cr, c, cl, r)
+		if r != nil && r.status != fetch.Broken && (!t.checkSupport || (cr.Supported != nil && *cr.Supported)) {
+			var key any = urls[i].canon
+			if r.page != nil {
+				key = r.page
+			}
+			distinct[key] = true
+		}
 		if cr.Supported != nil {
 			claimed++
 			if *cr.Supported {

@@ -28,7 +28,7 @@ const referenceSchema = `{
   "properties": {
     "required": {"type": "array", "items": {"type": "string"}, "description": "sources the answer must cite: a URL (one page) or a host (the host and its subdomains)"},
     "forbidden": {"type": "array", "items": {"type": "string"}, "description": "hosts or URLs the answer must not cite; citing one scores 0"},
-    "min_citations": {"type": "integer", "minimum": 0, "description": "fewer distinct working citations scale the score down proportionally"}
+    "min_citations": {"type": "integer", "minimum": 0, "description": "fewer distinct pages cited in support of a claim scale the score down proportionally"}
   },
   "additionalProperties": false
 }`
