@@ -316,6 +316,42 @@ func (v *validator) sequence(m *mtMessage) {
 	if has(m, "51A") {
 		v.add("FIELD_CONFLICT", "51A", m.B4Line, "field 51A is only valid in FileAct (error code D63), not in a FIN MT103")
 	}
+	if tag3(m, "119") == "STP" {
+		v.stp(m)
+	}
+}
+
+// stp checks the MT103+ (119:STP) restrictions: party fields in their
+// identifier (A) options, 23E limited to four codes, and the beneficiary's
+// account present.
+func (v *validator) stp(m *mtMessage) {
+	allowed := map[string]string{"50": "AFK", "52": "A", "53": "AB", "54": "A", "55": "A", "56": "A", "57": "A", "59": "-AF"}
+	for i, f := range m.Fields {
+		num, opt := f.Tag[:2], "-"
+		if len(f.Tag) == 3 {
+			opt = f.Tag[2:]
+		}
+		if ok, in := allowed[num]; in && !strings.Contains(ok, opt) {
+			var opts []string
+			for _, c := range ok {
+				if c == '-' {
+					opts = append(opts, "no letter")
+				} else {
+					opts = append(opts, string(c))
+				}
+			}
+			v.addField(i, f, "STP", 0, "field "+f.Tag+" is not allowed in an MT103+ (119:STP): options "+strings.Join(opts, ", "))
+		}
+		switch {
+		case f.Tag == "23E":
+			code, _, _ := strings.Cut(f.Value, "/")
+			if code != "CORT" && code != "INTC" && code != "SDVA" && code != "REPA" {
+				v.addField(i, f, "STP", 0, "23E code "+code+" is not allowed in an MT103+: only CORT, INTC, SDVA, REPA")
+			}
+		case num == "59" && !strings.HasPrefix(f.Value, "/"):
+			v.addField(i, f, "STP", 0, "an MT103+ needs the beneficiary's account on the first line of field "+f.Tag)
+		}
+	}
 }
 
 func has(m *mtMessage, tag string) bool {

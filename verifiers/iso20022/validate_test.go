@@ -50,6 +50,10 @@ func TestBaseIsValid(t *testing.T) {
 	if c := codes(t, base+"{5:{MAC:0A1B2C3D}{CHK:0123456789AB}{TNG:}}"); len(c) != 0 {
 		t.Fatalf("trailer has violations %v", c)
 	}
+	// The base message meets the MT103+ restrictions too.
+	if c := codes(t, strings.Replace(base, "{3:{121:", "{3:{119:STP}{121:", 1)); len(c) != 0 {
+		t.Fatalf("base message as MT103+ has violations %v", c)
+	}
 	// Output messages end with the system trailer, nested like block 5.
 	if c := codes(t, base+"{5:{CHK:123456789ABC}}{S:{SAC:}{COP:P}}"); len(c) != 0 {
 		t.Fatalf("system trailer has violations %v", c)
@@ -141,6 +145,9 @@ func TestFormatRules(t *testing.T) {
 		{"empty first line (70)", []string{":71A:SHA", ":70:\nINVOICE 1\n:71A:SHA"}, "EMPTY_LINE:70"},
 		{"empty first line (59, no account)", []string{":59:/67890\nJane Roe", ":59:\nJane Roe"}, "EMPTY_LINE:59"},
 		{"REMIT without 77T", []string{"{3:{121:", "{3:{119:REMIT}{121:"}, "MISSING_FIELD:77T"},
+		{"STP: 57D not allowed", []string{"{3:{121:", "{3:{119:STP}{121:", ":59:", ":57D:SOME BANK\n:59:"}, "STP:57D"},
+		{"STP: 23E CHQB not allowed", []string{"{3:{121:", "{3:{119:STP}{121:", ":23B:CRED", ":23B:CRED\n:23E:CHQB"}, "STP:23E"},
+		{"STP: 59 needs an account", []string{"{3:{121:", "{3:{119:STP}{121:", ":59:/67890\nJane Roe", ":59:Jane Roe"}, "STP:59"},
 		{"51A is FileAct only (D63)", []string{":23B:CRED", ":23B:CRED\n:51A:ALPHDEFF"}, "FIELD_CONFLICT:51A"},
 		{"UETR not version 4", []string{"1a2b3c00-1000-4000", "1a2b3c00-1000-1000"}, "UETR:121"},
 		{"UETR missing", []string{"{3:{121:1a2b3c00-1000-4000-8000-000000100000}}", ""}, "UETR:121"},
