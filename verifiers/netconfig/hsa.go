@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -107,6 +108,38 @@ type search struct {
 	sig       [2]uint64 // per program: signature of the relevant rules
 	setBuf    []*ValueSet
 	bsBuf     []uint64
+}
+
+// testsFlags reports a live group with a condition on the TCP flags.
+func testsFlags(live []*group) bool {
+	for _, g := range live {
+		for i := range g.conds {
+			if g.conds[i].Dim == dimFlags {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withStates adds to ws a witness for new and one for the other states
+// (whose flags are all ACK) where the space allows them, so the flags
+// derived from each are explored.
+func withStates(ws []uint32, space *Cond) []uint32 {
+	allowed := func(st uint32) bool { return space == nil || space.Set.Has(st) != space.Neg }
+	if allowed(stNew) && !slices.Contains(ws, stNew) {
+		ws = append(ws, stNew)
+	}
+	for _, st := range []uint32{stEstablished, stRelated, stInvalid} {
+		if slices.Contains(ws, st) {
+			break // a state whose flags are ACK is already explored
+		}
+		if allowed(st) {
+			ws = append(ws, st)
+			break
+		}
+	}
+	return ws
 }
 
 func flagsFor(state uint32) uint32 {
@@ -433,6 +466,13 @@ func (s *search) level(lv int, live []*group) {
 		if err != nil {
 			s.err, s.stopped = err, true
 			return
+		}
+		if d == dimState && s.space.c[dimFlags] == nil && s.space.flagsFromState && testsFlags(live) {
+			// The flags follow the state (SYN for new, ACK otherwise): a
+			// rule on flags splits the states even where no rule tests
+			// the state, or "! --syn -j ACCEPT" is never seen to accept
+			// an established packet.
+			witnesses = withStates(witnesses, s.space.c[dimState])
 		}
 	}
 	if len(live) == 0 && s.exclude == nil && s.required == nil && len(witnesses) > 1 {
