@@ -237,6 +237,12 @@ func parseIptables(cfg *Config) {
 				cfg.errorf(ln, "chain %s does not exist in table %s", chain, table)
 				continue
 			}
+			if (r.Action == ActJump || r.Action == ActGoto) && !declared[table+"/"+r.Target] && cfg.Chains[table+"/"+r.Target] == nil {
+				// iptables-restore resolves a jump when it reads the rule:
+				// the chain must be declared above it.
+				cfg.errorf(ln, "jump to chain %q, which is not declared above this rule", r.Target)
+				continue
+			}
 			ch := cfg.Chains[table+"/"+chain]
 			r.chain = ch
 			if insertAt >= 0 {
