@@ -69,14 +69,7 @@ func settings() []setting {
 		{"max-body", "REFEREE_MAX_BODY", "8MiB", "largest request body (bytes, or with KiB/MiB/GiB)", false,
 			func(c *Config, v string) (err error) { c.MaxBody, err = parseSize(v); return err }, func(c *Config) string { return strconv.FormatInt(c.MaxBody, 10) }},
 		{"max-inflight-bytes", "REFEREE_MAX_INFLIGHT_BYTES", "0", "request bodies held at once, by Content-Length; beyond it a POST gets 503 (0: 32 x max-body)", false,
-			func(c *Config, v string) (err error) {
-				if strings.TrimSpace(v) == "0" {
-					c.MaxInflight = 0
-					return nil
-				}
-				c.MaxInflight, err = parseSize(v)
-				return err
-			}, func(c *Config) string { return strconv.FormatInt(c.MaxInflight, 10) }},
+			func(c *Config, v string) (err error) { c.MaxInflight, err = sizeOrZero(v); return err }, func(c *Config) string { return strconv.FormatInt(c.MaxInflight, 10) }},
 		{"max-batch", "REFEREE_MAX_BATCH", "4096", "most items in one batch", false,
 			func(c *Config, v string) (err error) { c.MaxBatch, err = positiveInt(v); return err }, func(c *Config) string { return strconv.Itoa(c.MaxBatch) }},
 		{"task-timeout", "REFEREE_TASK_TIMEOUT", "5s", "deadline of one verifier task", false,
@@ -94,14 +87,7 @@ func settings() []setting {
 		{"shutdown-grace", "REFEREE_SHUTDOWN_GRACE", "15s", "time in-flight requests get to finish on SIGTERM", false,
 			func(c *Config, v string) (err error) { c.ShutdownGrace, err = positiveDuration(v); return err }, func(c *Config) string { return c.ShutdownGrace.String() }},
 		{"memory-limit", "REFEREE_MEMORY_LIMIT", "0", "soft Go memory limit in bytes (KiB/MiB/GiB); 0: 64MiB + 400 bytes per cache entry", false,
-			func(c *Config, v string) (err error) {
-				if strings.TrimSpace(v) == "0" {
-					c.MemoryLimit = 0
-					return nil
-				}
-				c.MemoryLimit, err = parseSize(v)
-				return err
-			}, func(c *Config) string { return strconv.FormatInt(c.MemoryLimit, 10) }},
+			func(c *Config, v string) (err error) { c.MemoryLimit, err = sizeOrZero(v); return err }, func(c *Config) string { return strconv.FormatInt(c.MemoryLimit, 10) }},
 		{"log-level", "REFEREE_LOG_LEVEL", "info", "debug, info, warn or error", false,
 			func(c *Config, v string) error { c.LogLevel = v; return oneOf(v, "debug", "info", "warn", "error") }, func(c *Config) string { return c.LogLevel }},
 		{"log-format", "REFEREE_LOG_FORMAT", "text", "text or json", false,
@@ -266,6 +252,14 @@ func oneOf(v string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("want one of %s, got %q", strings.Join(allowed, ", "), v)
+}
+
+// sizeOrZero is parseSize that also takes 0, the "derive it" setting.
+func sizeOrZero(v string) (int64, error) {
+	if strings.TrimSpace(v) == "0" {
+		return 0, nil
+	}
+	return parseSize(v)
 }
 
 // parseSize reads a byte size: a number with an optional KiB, MiB, GiB (or

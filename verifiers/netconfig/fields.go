@@ -174,25 +174,7 @@ func parsePort(s string) (uint32, bool) {
 
 // parsePortRange parses "80", "ssh", "1024-65535" or "1024:65535".
 func parsePortRange(s string) (uint32, uint32, bool) {
-	s = strings.TrimSpace(s)
-	for _, sep := range []string{"-", ":"} {
-		if a, b, ok := strings.Cut(s, sep); ok {
-			if a == "" {
-				a = "0"
-			}
-			if b == "" {
-				b = "65535"
-			}
-			lo, ok1 := parsePort(a)
-			hi, ok2 := parsePort(b)
-			if !ok1 || !ok2 || lo > hi {
-				return 0, 0, false
-			}
-			return lo, hi, true
-		}
-	}
-	v, ok := parsePort(s)
-	return v, v, ok
+	return portRange(s, "-:")
 }
 
 // iptPortRange parses an iptables port or range: "80", "ssh", "1024:65535",
@@ -200,27 +182,36 @@ func parsePortRange(s string) (uint32, uint32, bool) {
 // "1000-2000" is refused, as the kernel's tools refuse it, and a name may
 // contain '-' ("ftp-data"). Service names are case-sensitive there.
 func iptPortRange(s string) (uint32, uint32, bool) {
-	s = strings.TrimSpace(s)
 	if strings.ToLower(s) != s {
 		return 0, 0, false
 	}
-	a, b, isRange := strings.Cut(s, ":")
-	if !isRange {
-		v, ok := parsePort(s)
-		return v, v, ok
+	return portRange(s, ":")
+}
+
+// portRange parses a port or a range split at the first of seps found;
+// an empty end is 0 or 65535.
+func portRange(s, seps string) (uint32, uint32, bool) {
+	s = strings.TrimSpace(s)
+	for _, sep := range seps {
+		a, b, ok := strings.Cut(s, string(sep))
+		if !ok {
+			continue
+		}
+		if a == "" {
+			a = "0"
+		}
+		if b == "" {
+			b = "65535"
+		}
+		lo, ok1 := parsePort(a)
+		hi, ok2 := parsePort(b)
+		if !ok1 || !ok2 || lo > hi {
+			return 0, 0, false
+		}
+		return lo, hi, true
 	}
-	if a == "" {
-		a = "0"
-	}
-	if b == "" {
-		b = "65535"
-	}
-	lo, ok1 := parsePort(a)
-	hi, ok2 := parsePort(b)
-	if !ok1 || !ok2 || lo > hi {
-		return 0, 0, false
-	}
-	return lo, hi, true
+	v, ok := parsePort(s)
+	return v, v, ok
 }
 
 // icmpTypes maps ICMP type names (Cisco, Junos, iptables, nft spellings) to
